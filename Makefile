@@ -1,0 +1,54 @@
+# Two commands: `make run` and `make test`. Only Python >= 3.11 and make are needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup install migrate lint format browser-deps worker beat clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+setup: migrate
+	$(PY) manage.py seed_catalog
+	$(PY) manage.py seed_demo --base-url http://$(HOST):$(PORT)
+
+run: setup
+	@echo "Emails (verification links and codes) are written to var/mail/."
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Debian's chromium for the browser tests (needs root; CI runs it). Elsewhere they skip.
+browser-deps:
+	scripts/install-browser.sh
+
+worker: install
+	$(VENV)/bin/celery -A partner_center worker --loglevel=info
+
+beat: install
+	$(VENV)/bin/celery -A partner_center beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,53 @@
+"""The demo data `seed_demo` creates. Each app adds its part through DEMO_STEPS."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group, Permission
+
+from .models import Center, User
+
+REVIEWERS_GROUP = "Reviewers"
+# The permissions reviewing needs, as "app_label.codename"; later capabilities add theirs.
+REVIEWER_PERMISSIONS = [
+    "accounts.view_user",
+    "categories.view_servicecategory",
+    "categories.view_partnertype",
+    "categories.view_market",
+    "categories.view_region",
+]
+
+PARTNER = {"email": "partner@example.com", "password": "Demo-partner-2026"}
+REVIEWER = {"email": "reviewer@example.com", "password": "Demo-reviewer-2026"}
+
+
+def ensure_reviewers_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=REVIEWERS_GROUP)
+    perms = []
+    for dotted in REVIEWER_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        perms.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    group.permissions.set(perms)
+    return group
+
+
+def ensure_user(*, email: str, password: str, center: str = Center.GLOBAL, **extra) -> User:
+    """Create the account once, with a verified email; later runs reset the password only."""
+    user, created = User.objects.get_or_create(email=email, defaults={"center": center, **extra})
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"primary": True, "verified": True}
+    )
+    return user
+
+
+def seed_accounts(result: dict) -> None:
+    ensure_user(**PARTNER)
+    reviewer = ensure_user(**REVIEWER, is_staff=True)
+    reviewer.is_staff = True
+    reviewer.save(update_fields=["is_staff"])
+    reviewer.groups.add(ensure_reviewers_group())
+    result["partner"] = dict(PARTNER)
+    result["reviewer"] = dict(REVIEWER)
+
+
+DEMO_STEPS = [seed_accounts]

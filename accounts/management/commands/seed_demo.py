@@ -1,0 +1,40 @@
+import json
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import DEMO_STEPS
+from categories.catalog import seed as seed_catalog
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo accounts and data (idempotent) and print the logins. "
+        "With --json, print one JSON object instead."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000",
+            help="where the portal is served (default: %(default)s)",
+        )
+
+    def handle(self, *args, **options):
+        base_url = options["base_url"].rstrip("/")
+        result: dict = {"base_url": base_url}
+        with transaction.atomic():
+            seed_catalog()
+            for step in DEMO_STEPS:
+                step(result)
+        if options["json"]:
+            self.stdout.write(json.dumps(result, indent=2))
+            return
+        self.stdout.write(self.style.SUCCESS("Demo ready. Logins:"))
+        self.stdout.write(f"  Portal            {base_url}/")
+        for key, value in result.items():
+            if isinstance(value, dict) and "password" in value:
+                login = value.get("email") or value.get("login")
+                self.stdout.write(f"  {key:<17} {login} / {value['password']}")
+        self.stdout.write(f"  Reviewer admin    {base_url}/admin/")

@@ -1,0 +1,185 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class Center(models.TextChoices):
+    """SPEC §1.3: two Partner Centers share one codebase; the host decides which."""
+
+    GLOBAL = "global", _("Global Partner Center")
+    US = "us", _("US Partner Center")
+
+    @classmethod
+    def for_host(cls, host: str) -> "Center":
+        hostname = host.split(":", 1)[0].lower()
+        return cls.US if hostname in {h.lower() for h in settings.US_HOSTS} else cls.GLOBAL
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A Partner Center account. The email is the login and the notification channel."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("login email"), unique=True)
+    phone = PhoneNumberField(_("phone number"), blank=True, null=True, unique=True)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    center = models.CharField(
+        _("Partner Center"), max_length=8, choices=Center.choices, default=Center.GLOBAL
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_us_center(self) -> bool:
+        return self.center == Center.US
+
+    def has_verified_email(self) -> bool:
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(user=self, email__iexact=self.email, verified=True).exists()
+
+    def change_email(self, new_email: str) -> None:
+        """Make `new_email` the login email. It must be verified again before submitting."""
+        from allauth.account.models import EmailAddress
+
+        new_email = new_email.strip().lower()
+        with transaction.atomic():
+            EmailAddress.objects.filter(user=self).delete()
+            self.email = new_email
+            self.save(update_fields=["email"])
+            EmailAddress.objects.create(user=self, email=new_email, primary=True, verified=False)
+
+    def change_phone(self, new_phone) -> None:
+        """A new number is unverified until a code sent to it comes back."""
+        self.phone = new_phone or None
+        self.phone_verified = False
+        self.save(update_fields=["phone", "phone_verified"])
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class Purpose(models.TextChoices):
+    CHANGE_EMAIL = "change_email", _("Change login email")
+    CHANGE_PHONE = "change_phone", _("Change phone number")
+    CHANGE_PASSWORD = "change_password", _("Change password")
+    VERIFY_PHONE = "verify_phone", _("Verify phone number")
+
+
+class VerificationCodeQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(used_at=None, expires_at__gt=timezone.now())
+
+
+class VerificationCode(models.Model):
+    """SPEC §1.5: a 6-digit code, 10 minutes, single use, limited attempts.
+
+    Only a keyed hash of the code is stored, so a database dump reveals no live code.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="verification_codes")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    destination = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VerificationCodeQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} code for {self.user}"
+
+    @staticmethod
+    def _hash(code: str) -> str:
+        return salted_hmac("accounts.VerificationCode", code, algorithm="sha256").hexdigest()
+
+    @classmethod
+    def issue(
+        cls, *, user: User, purpose: str, channel: str, destination: str
+    ) -> tuple["VerificationCode", str]:
+        """Replace any live code for this purpose with a fresh one; return it and its digits."""
+        code = f"{secrets.randbelow(10**6):06d}"
+        now = timezone.now()
+        with transaction.atomic():
+            cls.objects.live().filter(user=user, purpose=purpose).update(used_at=now)
+            row = cls.objects.create(
+                user=user,
+                purpose=purpose,
+                channel=channel,
+                destination=destination,
+                code_hash=cls._hash(code),
+                created_at=now,
+                expires_at=now + timedelta(seconds=settings.VERIFICATION_CODE_TTL_SECONDS),
+            )
+        return row, code
+
+    @property
+    def attempts_left(self) -> int:
+        return max(0, settings.VERIFICATION_CODE_MAX_ATTEMPTS - self.attempts)
+
+    def check_and_use(self, code: str) -> bool:
+        """Count the attempt and, when the code matches, consume it (once, even under races)."""
+        matches = constant_time_compare(self._hash(code.strip()), self.code_hash)
+        live = VerificationCode.objects.live().filter(
+            pk=self.pk, attempts__lt=settings.VERIFICATION_CODE_MAX_ATTEMPTS
+        )
+        if matches:
+            claimed = live.update(used_at=timezone.now(), attempts=models.F("attempts") + 1)
+        else:
+            claimed = 0
+            live.update(attempts=models.F("attempts") + 1)
+        self.refresh_from_db(fields=["attempts", "used_at"])
+        return claimed == 1

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.home, name="dashboard"),
+    path("my-account/profile/", views.profile, name="profile"),
+    path("my-account/change/<str:what>/", views.change_credential, name="change"),
+    path("my-account/phone/verify/", views.verify_phone, name="verify-phone"),
+]

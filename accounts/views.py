@@ -1,0 +1,109 @@
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from categories.models import PartnerType
+
+from .forms import CHANGE_FORMS, SendCodeForm, VerifyPhoneForm
+from .models import Channel, Purpose, VerificationCode
+from .services import TooManyCodes, send_verification_code
+
+
+@require_http_methods(["GET"])
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "accounts/landing.html")
+    partner_types = PartnerType.objects.filter(is_active=True).order_by("position")
+    return render(request, "accounts/dashboard.html", {"partner_types": partner_types})
+
+
+@login_required
+@require_http_methods(["GET"])
+def profile(request):
+    return render(request, "accounts/profile.html", {"tab": request.GET.get("tab", "account")})
+
+
+def _pending_code(user, purpose):
+    return (
+        VerificationCode.objects.live()
+        .filter(user=user, purpose=purpose)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _send_code(request, purpose, channel) -> None:
+    try:
+        row = send_verification_code(user=request.user, purpose=purpose, channel=channel)
+    except TooManyCodes as exc:
+        messages.error(request, str(exc))
+        return
+    where = _("your email") if row.channel == Channel.EMAIL else _("your phone")
+    messages.success(request, _("We sent a 6-digit code to %(where)s.") % {"where": where})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_credential(request, what):
+    """SPEC §1.5: change login email, phone or password behind a code sent to the current
+    email or phone."""
+    if what not in CHANGE_FORMS:
+        raise Http404
+    purpose, form_class = CHANGE_FORMS[what]
+    action = request.POST.get("action")
+    send_form = SendCodeForm(request.POST if action == "send" else None, user=request.user)
+    form = form_class(
+        request.POST if action == "confirm" else None, user=request.user, purpose=purpose
+    )
+    if action == "send" and send_form.is_valid():
+        _send_code(request, purpose, send_form.cleaned_data["channel"])
+        return redirect("accounts:change", what=what)
+    if action == "confirm" and form.is_valid():
+        form.apply()
+        if what == "password":
+            update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your %(what)s was changed.") % {"what": _(what)})
+        return redirect("accounts:profile")
+    context = {
+        "what": what,
+        "send_form": send_form,
+        "form": form,
+        "pending": _pending_code(request.user, purpose),
+    }
+    return render(request, "accounts/change_credential.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify_phone(request):
+    if not request.user.phone:
+        messages.error(request, _("Add a phone number first."))
+        return redirect("accounts:change", what="phone")
+    if request.user.phone_verified:
+        messages.info(request, _("Your phone number is already verified."))
+        return redirect("accounts:profile")
+    action = request.POST.get("action")
+    form = VerifyPhoneForm(
+        request.POST if action == "confirm" else None,
+        user=request.user,
+        purpose=Purpose.VERIFY_PHONE,
+    )
+    if action == "send":
+        _send_code(request, Purpose.VERIFY_PHONE, Channel.SMS)
+        return redirect("accounts:verify-phone")
+    if action == "confirm" and form.is_valid():
+        form.apply()
+        messages.success(request, _("Your phone number is verified."))
+        return redirect("accounts:profile")
+    context = {"form": form, "pending": _pending_code(request.user, Purpose.VERIFY_PHONE)}
+    return render(request, "accounts/verify_phone.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def allauth_change_redirect(request, what):
+    """allauth's own email and password pages skip the code check; send users to ours."""
+    return redirect("accounts:change", what=what)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AppsServicesConfig(AppConfig):
+    name = "apps_services"
+    verbose_name = _("Apps and services")

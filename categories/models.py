@@ -1,0 +1,133 @@
+"""SPEC §2: the catalog is data, seeded by `seed_catalog` and editable in admin."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Market(models.Model):
+    """A target market (SPEC §2.4)."""
+
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("market")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(models.Model):
+    """A registration region: where the company's business certificate was issued.
+
+    A local region has the market it serves locally; a cross-border region (CN mainland,
+    Hong Kong) has none and reaches markets through its partner type's cross-border list.
+    """
+
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    local_market = models.OneToOneField(
+        Market, on_delete=models.PROTECT, null=True, blank=True, related_name="local_region"
+    )
+    is_cross_border = models.BooleanField(_("cross-border region"), default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("registration region")
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(is_cross_border=True) & models.Q(local_market__isnull=False)),
+                name="categories_region_local_or_cross_border",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Track(models.TextChoices):
+    SERVICE_PARTNER = "service", _("Service partner")
+    DEVELOPER = "developer", _("Developer")
+
+
+class PartnerRole(models.Model):
+    """What an approved category makes the partner (SPEC §1.6: one menu per role)."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    track = models.CharField(max_length=16, choices=Track.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("partner role")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerType(models.Model):
+    """A business guide card (SPEC §2.1)."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+    track = models.CharField(max_length=16, choices=Track.choices)
+    cross_border_markets = models.ManyToManyField(
+        Market,
+        blank=True,
+        related_name="+",
+        verbose_name=_("markets open to cross-border partners"),
+    )
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("partner type")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceCategoryQuerySet(models.QuerySet):
+    def open_for_applications(self):
+        return self.filter(discontinued=False)
+
+
+class ServiceCategory(models.Model):
+    """First category › secondary category, and the partner role it grants (SPEC §2.2)."""
+
+    code = models.SlugField(unique=True)
+    first_level = models.CharField(_("first category"), max_length=80)
+    name = models.CharField(_("secondary category"), max_length=80)
+    role = models.ForeignKey(PartnerRole, on_delete=models.PROTECT, related_name="categories")
+    partner_types = models.ManyToManyField(PartnerType, related_name="categories")
+    markets = models.ManyToManyField(Market, related_name="categories")
+    open_to_local = models.BooleanField(_("open to local partners"), default=True)
+    open_to_cross_border = models.BooleanField(_("open to cross-border partners"), default=True)
+    discontinued = models.BooleanField(
+        _("discontinued"),
+        default=False,
+        help_text=_(
+            "No new applications and no new seller authorizations; approved partners keep "
+            "their status."
+        ),
+    )
+    grants_shop_registration = models.BooleanField(
+        _("grants the shop registration service"), default=False
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ServiceCategoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "first_level", "name"]
+        verbose_name = _("service category")
+        verbose_name_plural = _("service categories")
+
+    def __str__(self) -> str:
+        return f"{self.first_level} › {self.name}"

@@ -1,0 +1,94 @@
+"""Shared fixtures: named users (alice and bob are partners, rita reviews), the catalog."""
+
+import os
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+
+from accounts.demo import ensure_reviewers_group
+from accounts.models import Center, User
+from categories.catalog import seed as seed_catalog
+
+PASSWORD = "Test-pass-2026!"
+
+
+@pytest.fixture(autouse=True)
+def _embedded_defaults(settings, tmp_path):
+    # Tests read emails from mail.outbox, serve static files without a manifest, and keep
+    # uploads in a temporary folder.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _catalog(request):
+    """Every test that touches the database finds the shipped catalog in it.
+
+    Transactional tests flush every table when they end, so the check runs per test.
+    """
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if not names & {"db", "transactional_db", "live_server"} and marker is None:
+        return
+    if not names & {"db", "transactional_db"}:
+        wants_transaction = marker is not None and marker.kwargs.get("transaction")
+        request.getfixturevalue("transactional_db" if wants_transaction else "db")
+    from categories.models import Market
+
+    if not Market.objects.exists():
+        seed_catalog()
+
+
+def make_user(*, email: str, password: str = PASSWORD, verified: bool = True, **extra) -> User:
+    user = User.objects.create_user(email=email, password=password, **extra)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    return user
+
+
+@pytest.fixture
+def alice(db):
+    return make_user(email="alice@example.com")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user(email="bob@example.com")
+
+
+@pytest.fixture
+def rita(db):
+    """A reviewer: staff in the Reviewers group, nothing more."""
+    user = make_user(email="rita@example.com", is_staff=True)
+    user.groups.add(ensure_reviewers_group())
+    return user
+
+
+@pytest.fixture
+def us_user(db):
+    return make_user(email="usa@example.com", center=Center.US)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def requires_redis():
+    return pytest.mark.skipif(
+        not settings.REDIS_URL, reason="REDIS_URL is not set: no real Redis to test against"
+    )
+
+
+def requires_postgres():
+    return pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        reason="DATABASE_URL is not PostgreSQL: row locks and concurrency need a real server",
+    )
+
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
