@@ -5,6 +5,7 @@ import os
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.cache import cache
 
 from accounts.demo import ensure_reviewers_group
 from accounts.models import Center, User
@@ -22,6 +23,8 @@ def _embedded_defaults(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # allauth's rate limits count in the cache: every test starts with none used.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -34,9 +37,10 @@ def _catalog(request):
     marker = request.node.get_closest_marker("django_db")
     if not names & {"db", "transactional_db", "live_server"} and marker is None:
         return
-    if not names & {"db", "transactional_db"}:
-        wants_transaction = marker is not None and marker.kwargs.get("transaction")
-        request.getfixturevalue("transactional_db" if wants_transaction else "db")
+    wants_transaction = names & {"transactional_db", "live_server"} or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if wants_transaction else "db")
     from categories.models import Market
 
     if not Market.objects.exists():
