@@ -133,3 +133,22 @@ def test_account_pages_need_login(client, db, url_name):
 
 def test_email_address_rows_follow_the_account(alice):
     assert EmailAddress.objects.get(user=alice).email == alice.email
+
+
+def test_login_by_verified_phone(client, db):
+    make_user(email="sam@example.com", phone="+14155550199", phone_verified=True)
+
+    response = client.post(
+        reverse("account_login"), {"login": "+14155550199", "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
+
+
+def test_login_by_unverified_phone_is_refused(client, db):
+    make_user(email="sam@example.com", phone="+14155550199")
+
+    client.post(reverse("account_login"), {"login": "+14155550199", "password": PASSWORD})
+
+    assert "_auth_user_id" not in client.session
