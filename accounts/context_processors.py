@@ -1,10 +1,64 @@
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
 from .models import Center
+
+# SPEC §1.6: the left menu of each partner role, after Home and My Account, as
+# (label, URL name, query string). Items whose page does not exist yet are left out.
+SERVICE_MENU = [
+    (_("Service category"), "accounts:profile", "?tab=categories"),
+    (_("Notifications"), "onboarding:notifications", ""),
+]
+DEVELOPER_MENU = [
+    (_("App & Service"), "apps_services:app-list", ""),
+    (_("Service category"), "accounts:profile", "?tab=categories"),
+    (_("Notifications"), "onboarding:notifications", ""),
+]
+ROLE_EXTRAS = {
+    "seller-inhouse-developer": [
+        (_("Seller verification"), "apps_services:seller-verification", "")
+    ],
+    "tiktok-shop-partner": [(_("Shop registration"), "referrals:service-list", "")],
+}
 
 
 def portal(request):
-    """What the shell (top bar, left menu) needs on every page."""
+    """What the shell (top bar, left menu) needs on every page: two queries at most."""
     center = getattr(request, "center", Center.GLOBAL)
+    context = {"center": center, "center_label": Center(center).label}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        context.update(_partner_shell(user))
+    return context
+
+
+def _partner_shell(user) -> dict:
+    from categories.models import PartnerRole
+    from onboarding.models import Notification
+
+    roles = list(
+        PartnerRole.objects.filter(
+            categories__applications__user=user,
+            categories__applications__approved_at__isnull=False,
+        ).distinct()
+    )
+    active = next((r for r in roles if r.pk == user.active_role_id), roles[0] if roles else None)
     return {
-        "center": center,
-        "center_label": Center(center).label,
+        "partner_roles": roles,
+        "active_role": active,
+        "role_menu": _menu(active),
+        "unread_notifications": Notification.objects.filter(user=user, read_at=None).count(),
     }
+
+
+def _menu(role) -> list[tuple[str, str]]:
+    if role is None:
+        return []
+    items = DEVELOPER_MENU if role.track == "developer" else SERVICE_MENU
+    menu = []
+    for label, name, query in [*ROLE_EXTRAS.get(role.code, []), *items]:
+        try:
+            menu.append((label, reverse(name) + query))
+        except NoReverseMatch:
+            continue
+    return menu

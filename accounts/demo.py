@@ -3,6 +3,10 @@
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 
+from apps_services.demo import seed_apps
+from onboarding.demo import seed_onboarding
+from sellers.demo import seed_sellers
+
 from .models import Center, User
 
 REVIEWERS_GROUP = "Reviewers"
@@ -13,6 +17,16 @@ REVIEWER_PERMISSIONS = [
     "categories.view_partnertype",
     "categories.view_market",
     "categories.view_region",
+    # SPEC §3.12: the review queue, the documents, the history; deciding is its own right.
+    "onboarding.view_application",
+    "onboarding.view_applicationtransition",
+    "onboarding.view_companyentity",
+    "onboarding.view_notification",
+    "onboarding.review_application",
+    # SPEC §4.2: app review of public apps.
+    "apps_services.view_app",
+    "apps_services.view_appevent",
+    "apps_services.review_app",
 ]
 
 PARTNER = {"email": "partner@example.com", "password": "Demo-partner-2026"}
@@ -31,7 +45,7 @@ def ensure_reviewers_group() -> Group:
 
 def ensure_user(*, email: str, password: str, center: str = Center.GLOBAL, **extra) -> User:
     """Create the account once, with a verified email; later runs reset the password only."""
-    user, created = User.objects.get_or_create(email=email, defaults={"center": center, **extra})
+    user, _created = User.objects.get_or_create(email=email, defaults={"center": center, **extra})
     user.set_password(password)
     user.save()
     EmailAddress.objects.update_or_create(
@@ -50,4 +64,4 @@ def seed_accounts(result: dict) -> None:
     result["reviewer"] = dict(REVIEWER)
 
 
-DEMO_STEPS = [seed_accounts]
+DEMO_STEPS = [seed_accounts, seed_sellers, seed_onboarding, seed_apps]

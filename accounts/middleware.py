@@ -1,4 +1,18 @@
-from .models import Center
+from django.shortcuts import render
+from django.urls import resolve
+from django.urls.exceptions import Resolver404
+
+from .models import AccountBlacklisted, Center
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# POSTs a blacklisted account may still make: they change how it reads, not what it owns.
+WRITES_ALLOWED_WHEN_BLACKLISTED = {
+    "account_logout",
+    "set_language",
+    "onboarding:switch-role",
+    "onboarding:notification-open",
+    "onboarding:notifications-read-all",
+}
 
 
 def center_middleware(get_response):
@@ -6,6 +20,35 @@ def center_middleware(get_response):
 
     def middleware(request):
         request.center = Center.for_host(request.get_host())
+        return get_response(request)
+
+    return middleware
+
+
+def blacklist_middleware(get_response):
+    """SPEC §3.14: the one place every write from a blacklisted account passes and is refused.
+
+    Services also call User.ensure_can_write(), so the shell and background work obey it.
+    """
+
+    def middleware(request):
+        user = getattr(request, "user", None)
+        if (
+            request.method not in SAFE_METHODS
+            and user is not None
+            and user.is_authenticated
+            and user.is_blacklisted
+            and not user.is_staff
+        ):
+            try:
+                name = resolve(request.path_info).view_name
+            except Resolver404:
+                name = None
+            if name not in WRITES_ALLOWED_WHEN_BLACKLISTED:
+                message = AccountBlacklisted(user).args[0]
+                return render(
+                    request, "accounts/blacklisted.html", {"message": message}, status=403
+                )
         return get_response(request)
 
     return middleware

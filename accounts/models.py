@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -57,6 +58,17 @@ class User(AbstractUser):
     center = models.CharField(
         _("Partner Center"), max_length=8, choices=Center.choices, default=Center.GLOBAL
     )
+    blacklisted_at = models.DateTimeField(_("blacklisted at"), null=True, blank=True)
+    blacklist_reason = models.CharField(_("blacklist reason"), max_length=255, blank=True)
+    # SPEC §1.6: the role whose menu the partner picked in the top bar; kept across sessions.
+    active_role = models.ForeignKey(
+        "categories.PartnerRole",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("active partner role"),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -78,10 +90,28 @@ class User(AbstractUser):
     def is_us_center(self) -> bool:
         return self.center == Center.US
 
+    @property
+    def is_blacklisted(self) -> bool:
+        return self.blacklisted_at is not None
+
+    def blacklist(self, *, reason: str) -> None:
+        """SPEC §3.14: a blacklisted account can log in and read, but write nothing."""
+        if self.blacklisted_at is None:
+            self.blacklisted_at = timezone.now()
+            self.blacklist_reason = reason
+            self.save(update_fields=["blacklisted_at", "blacklist_reason"])
+
+    def ensure_can_write(self) -> None:
+        """Services call this before any write, so the shell and tasks obey it too."""
+        if self.is_blacklisted:
+            raise AccountBlacklisted(self)
+
     def has_verified_email(self) -> bool:
         from allauth.account.models import EmailAddress
 
-        return EmailAddress.objects.filter(user=self, email__iexact=self.email, verified=True).exists()
+        return EmailAddress.objects.filter(
+            user=self, email__iexact=self.email, verified=True
+        ).exists()
 
     def change_email(self, new_email: str) -> None:
         """Make `new_email` the login email. It must be verified again before submitting."""
@@ -99,6 +129,17 @@ class User(AbstractUser):
         self.phone = new_phone or None
         self.phone_verified = False
         self.save(update_fields=["phone", "phone_verified"])
+
+
+class AccountBlacklisted(PermissionDenied):
+    def __init__(self, user: "User"):
+        super().__init__(
+            _(
+                "Your account is blacklisted (%(reason)s): you can read your data but cannot "
+                "submit, create, publish, authorize or change anything."
+            )
+            % {"reason": user.blacklist_reason or _("compliance decision")}
+        )
 
 
 class Channel(models.TextChoices):

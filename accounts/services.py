@@ -19,6 +19,7 @@ def send_verification_code(*, user: User, purpose: str, channel: str) -> Verific
     Raises TooManyCodes past VERIFICATION_CODES_PER_HOUR, so the code cannot be used to
     flood someone's inbox or phone.
     """
+    user.ensure_can_write()
     hour_ago = timezone.now() - timedelta(hours=1)
     if (
         VerificationCode.objects.filter(user=user, created_at__gte=hour_ago).count()

@@ -102,9 +102,12 @@ def check_selection(
             )
             continue
         for market in markets:
-            if market.pk in allowed and not categories_for(
-                region=region, market=market, partner_type=partner_type
-            ).filter(pk=category.pk).exists():
+            if (
+                market.pk in allowed
+                and not categories_for(region=region, market=market, partner_type=partner_type)
+                .filter(pk=category.pk)
+                .exists()
+            ):
                 errors.setdefault("categories", []).append(
                     _("%(category)s is not available for %(type)s partners in %(market)s.")
                     % {"category": category, "type": partner_type.name, "market": market.name}

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "onboarding",
     "apps_services",
     "referrals",
+    "sellers",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.center_middleware",
+    "accounts.middleware.blacklist_middleware",
 ]
 
 ROOT_URLCONF = "partner_center.urls"
@@ -147,7 +149,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # SPEC §3.13: email whatever the on-commit task did not (broker down, worker died).
+    "onboarding-sweep-notifications": {
+        "task": "onboarding.sweep_notifications",
+        "schedule": float(os.environ.get("NOTIFICATION_SWEEP_SECONDS", "60")),
+    },
+}
+# A notification claimed longer ago than this, and still not sent, was held by a worker that
+# died mid-send: the sweep takes it over.
+NOTIFICATION_CLAIM_STALE_SECONDS = int(os.environ.get("NOTIFICATION_CLAIM_STALE_SECONDS", "600"))
 
 # --- Email -----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
@@ -157,8 +168,12 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Partner Center <no-reply@partner-center.local>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Partner Center <no-reply@partner-center.local>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in emails sent from workers, which have no request to build them from.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # SPEC §1.5: SMS is pluggable; the default writes each message to the log.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.LogSMSBackend")
@@ -194,6 +209,20 @@ VERIFICATION_CODES_PER_HOUR = 5
 PHONENUMBER_DB_FORMAT = "E164"
 PHONENUMBER_DEFAULT_FORMAT = "E164"
 
+# SPEC §6: the Seller Center implementation; production can name an HTTP client here.
+SELLER_DIRECTORY = os.environ.get("SELLER_DIRECTORY", "sellers.directory.LocalSellerDirectory")
+
+# --- Apps and services (SPEC §4) -------------------------------------------------------
+# Fernet key(s) that encrypt app secrets at rest, comma-separated: the first encrypts, all
+# decrypt. Empty: a key derived from SECRET_KEY (fine for development; set your own in
+# production so the secrets survive a SECRET_KEY change and leak with it less).
+APP_SECRET_ENCRYPTION_KEY = os.environ.get("APP_SECRET_ENCRYPTION_KEY", "")
+# After "Rotate secret", the old secret keeps verifying this long.
+APP_SECRET_ROTATION_GRACE_HOURS = int(os.environ.get("APP_SECRET_ROTATION_GRACE_HOURS", "24"))
+# Redirect and webhook URLs must be https; http://localhost and http://127.0.0.1 are also
+# accepted with DEBUG on, or when this is on (a local demo served with DEBUG off).
+ALLOW_HTTP_LOCALHOST_REDIRECTS = env_bool("ALLOW_HTTP_LOCALHOST_REDIRECTS", False)
+
 # --- Internationalisation ------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -208,6 +237,10 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# SPEC §3.5: partner documents live here, never under MEDIA_URL; a view checks who reads them.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
+ONBOARDING_MAX_UPLOAD_BYTES = int(os.environ.get("ONBOARDING_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
+ONBOARDING_MAX_IMAGE_PIXELS = int(os.environ.get("ONBOARDING_MAX_IMAGE_PIXELS", 40_000_000))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

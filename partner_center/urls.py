@@ -16,5 +16,7 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("catalog/", include("categories.urls")),
+    path("onboarding/", include("onboarding.urls")),
+    path("apps/", include("apps_services.urls")),
     path("", include("accounts.urls")),
 ]

@@ -22,7 +22,10 @@ def test_catalog_holds_the_spec_categories(db):
     )
     assert discontinued == {"Mass Recruiting", "Mass Tutoring", "Paid Media"}
     creator = ServiceCategory.objects.get(code="creator-management")
-    assert (creator.first_level, creator.role.name) == ("Creator Service", "Creator Service Partner")
+    assert (creator.first_level, creator.role.name) == (
+        "Creator Service",
+        "Creator Service Partner",
+    )
     assert ServiceCategory.objects.filter(grants_shop_registration=True).count() == 2
 
 

@@ -1,0 +1,60 @@
+"""App secrets at rest (SPEC §4.4): encrypted with Fernet, never stored in the clear.
+
+APP_SECRET_ENCRYPTION_KEY holds one or more Fernet keys separated by commas: the first
+encrypts, all of them decrypt, so a key can be rotated without re-encrypting every row at
+once. Unset, one key is derived from SECRET_KEY with HKDF-SHA256, so development needs
+nothing; production should set its own key, kept apart from SECRET_KEY.
+"""
+
+import base64
+import functools
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+HKDF_INFO = b"partner-center/apps_services/app-secret-encryption"
+
+
+def derive_key(secret_key: str) -> bytes:
+    """A Fernet key derived from SECRET_KEY: the development default."""
+    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(
+        secret_key.encode()
+    )
+    return base64.urlsafe_b64encode(raw)
+
+
+@functools.lru_cache(maxsize=4)
+def _cipher(configured: str, secret_key: str) -> MultiFernet:
+    keys = [k.strip() for k in configured.split(",") if k.strip()]
+    try:
+        fernets = [Fernet(k) for k in keys] or [Fernet(derive_key(secret_key))]
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            "APP_SECRET_ENCRYPTION_KEY must be Fernet keys (32 url-safe base64 bytes), "
+            "comma-separated. Generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())'`."
+        ) from exc
+    return MultiFernet(fernets)
+
+
+def cipher() -> MultiFernet:
+    # Keyed on the settings, so a test overriding them gets its own cipher.
+    return _cipher(settings.APP_SECRET_ENCRYPTION_KEY, settings.SECRET_KEY)
+
+
+def encrypt(plaintext: str) -> str:
+    return cipher().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return cipher().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        # Never include the token or a key in the message: both end up in logs.
+        raise ImproperlyConfigured(
+            "An app secret could not be decrypted: APP_SECRET_ENCRYPTION_KEY does not hold "
+            "the key it was encrypted with."
+        ) from exc

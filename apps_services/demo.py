@@ -1,0 +1,76 @@
+"""seed_demo's apps part: an approved developer with a published custom app (SPEC §7).
+
+The onboarding demo approves no developer application, so this step brings its own
+developer, certified through the real onboarding transitions.
+"""
+
+from categories.models import Market, ServiceCategory
+
+from . import services
+from .models import App, AppState, AppType, SellerType
+
+DEVELOPER = {"email": "developer@example.com", "password": "Demo-developer-2026"}
+APP_NAME = "Demo Order Sync"
+# http on 127.0.0.1 is accepted because this is the local demo (allow_local_http below);
+# partners' apps need https.
+REDIRECT_URL = "http://127.0.0.1:8000/demo/callback"
+CATEGORY = "isv-order-management"
+MARKET = "UK"
+
+
+def _certified_developer(reviewer):
+    from accounts.demo import ensure_user
+    from onboarding import services as onboarding
+    from onboarding.demo import apply, fill_entity
+    from onboarding.models import Application, CompanyEntity, State
+
+    developer = ensure_user(**DEVELOPER)
+    if not Application.objects.filter(user=developer).exists():
+        (application,) = apply(
+            developer, partner_type="isv", region="UK", markets=[MARKET], categories=[CATEGORY]
+        )
+        fill_entity(
+            CompanyEntity.objects.get(user=developer),
+            legal_name="Northwind Software Ltd",
+            partner_name="Northwind Apps",
+        )
+        onboarding.submit_application(application_id=application.pk, by=developer)
+    pending = Application.objects.filter(user=developer, state=State.PENDING_REVIEW)
+    for application in pending:
+        onboarding.decide_application(application_id=application.pk, by=reviewer, approve=True)
+    return developer
+
+
+def seed_apps(result: dict) -> None:
+    from accounts.demo import REVIEWER
+    from accounts.models import User
+
+    reviewer = User.objects.get(email=REVIEWER["email"])
+    developer = _certified_developer(reviewer)
+    app = App.objects.filter(owner=developer, name=APP_NAME).first()
+    if app is None:
+        app = services.create_app(
+            user=developer,
+            app_type=AppType.CUSTOM,
+            category=ServiceCategory.objects.get(code=CATEGORY),
+            name=APP_NAME,
+            market=Market.objects.get(code=MARKET),
+            seller_type=SellerType.LOCAL,
+            api_enabled=True,
+            redirect_url=REDIRECT_URL,
+            allow_local_http=True,
+        )
+    if app.state == AppState.DRAFT:
+        app = services.publish_app(app_id=app.pk, by=developer)
+    # The demo prints the secret so a developer can try the API: an audited reveal like any.
+    secret = services.reveal_app_secret(app_id=app.pk, by=developer, ip=None)
+    base_url = result.get("base_url", "http://127.0.0.1:8000").rstrip("/")
+    result["developer"] = dict(DEVELOPER)
+    result["app"] = {
+        "app_key": app.app_key,
+        "app_secret": secret,
+        "service_id": app.service_id,
+        # The authorization page itself arrives with the authorization flow (SPEC §4.7).
+        "authorization_url": base_url + app.authorization_path(),
+        "redirect_url": app.redirect_url,
+    }

@@ -1,0 +1,589 @@
+import hmac
+import secrets
+import string
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from categories.models import Track
+from onboarding.models import Application
+from onboarding.models import State as ApplicationState
+from onboarding.uploads import DocumentField
+
+from . import crypto
+
+ISV_ROLE = "app-developer"  # PartnerRole.code of app developers / system integrators
+
+
+class SellerBinding(models.Model):
+    """SPEC §4.6: a partner verified as a TikTok Shop seller developer.
+
+    Both sides are unique: a partner binds one seller account, and a seller account binds one
+    Partner Center account. The database enforces the second, so two partners binding the
+    same seller at the same moment cannot both win.
+    """
+
+    partner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="seller_binding",
+        verbose_name=_("partner"),
+    )
+    # The id Seller Center gives the account (through sellers.directory), not a local FK:
+    # Seller Center is an external system.
+    seller_account_id = models.CharField(_("seller account id"), max_length=64, unique=True)
+    own_shop_id = models.CharField(_("own shop id"), max_length=32, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seller developer verification")
+
+    def __str__(self) -> str:
+        return f"{self.partner} = seller {self.seller_account_id}"
+
+
+# --- Apps and services (SPEC §4.1-4.5) -----------------------------------------------------
+
+REVIEW_PERMISSION = "apps_services.review_app"
+SECRET_LENGTH_BYTES = 20  # 40 hex characters, like TikTok Shop's app secrets
+APP_KEY_LENGTH = 14
+APP_KEY_ALPHABET = string.ascii_lowercase + string.digits
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+
+
+class AppDeactivated(Exception):
+    """SPEC §4.5: a deactivated app can never change again, let alone be online."""
+
+    def __init__(self):
+        super().__init__(
+            _("This app is deactivated. A deactivated app cannot be edited or published again.")
+        )
+
+
+class AppCannotBeDeleted(Exception):
+    """SPEC §4.5: apps are never deleted, only deactivated."""
+
+    def __init__(self):
+        super().__init__(_("Apps can never be deleted. Deactivate the app instead."))
+
+
+class AppType(models.TextChoices):
+    CUSTOM = "custom", _("Custom")
+    PUBLIC = "public", _("Public")
+
+
+class SellerType(models.TextChoices):
+    LOCAL = "local", _("Local sellers")
+    CROSS_BORDER = "cross_border", _("Cross-border sellers")
+
+
+class AppState(models.TextChoices):
+    DRAFT = "draft", _("Not published")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+    DEACTIVATED = "deactivated", _("Deactivated")
+
+
+def local_http_allowed() -> bool:
+    """http://localhost callbacks are for development only (SPEC §4.3)."""
+    return bool(settings.DEBUG or settings.ALLOW_HTTP_LOCALHOST_REDIRECTS)
+
+
+def callback_url_error(url: str, *, allow_local_http: bool) -> str | None:
+    """Why `url` cannot receive auth codes or webhooks, or None when it can."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return _("Enter a valid URL.")
+    if parts.scheme not in ("https", "http") or not hostname:
+        return _("Enter a full URL starting with https://.")
+    if parts.username or parts.password:
+        return _("The URL must not contain a user name or password.")
+    if parts.fragment:
+        return _("The URL must not contain a fragment (#…).")
+    if parts.scheme == "http":
+        if hostname in LOCAL_HOSTS and allow_local_http:
+            return None
+        if hostname in LOCAL_HOSTS:
+            return _("http://localhost URLs are accepted in development only. Use https://.")
+        return _("The URL must use https://.")
+    return None
+
+
+def is_owner(instance, user) -> bool:
+    return bool(user and user.pk == instance.owner_id)
+
+
+def can_review(instance, user) -> bool:
+    return bool(user and user.is_active and user.is_staff and user.has_perm(REVIEW_PERMISSION))
+
+
+def is_owner_or_reviewer(instance, user) -> bool:
+    return is_owner(instance, user) or can_review(instance, user)
+
+
+def is_custom(instance) -> bool:
+    return instance.app_type == AppType.CUSTOM
+
+
+def is_public(instance) -> bool:
+    return instance.app_type == AppType.PUBLIC
+
+
+def is_publishable(instance) -> bool:
+    return instance.publish_refusal() is None
+
+
+class AppQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def awaiting_review(self):
+        return self.filter(state=AppState.IN_REVIEW)
+
+    def delete(self):
+        raise AppCannotBeDeleted()
+
+    delete.queryset_only = True
+
+    def update(self, **kwargs):
+        # Bulk updates skip save(); they skip deactivated apps too. (Transitions and save()
+        # use the lower-level _update and are guarded in save().)
+        return super(AppQuerySet, self.exclude(state=AppState.DEACTIVATED)).update(**kwargs)
+
+
+class DeveloperApplicationQuerySet(models.QuerySet):
+    """The onboarding applications that make someone a developer (read-only from here)."""
+
+    def developer(self):
+        return self.filter(category__role__track=Track.DEVELOPER)
+
+    def of(self, user):
+        return self.developer().filter(user=user)
+
+    def certified(self):
+        return self.filter(state=ApplicationState.APPROVED)
+
+
+def developer_applications() -> DeveloperApplicationQuerySet:
+    return DeveloperApplicationQuerySet(model=Application)
+
+
+class App(ConcurrentTransitionMixin, models.Model):
+    """An app or service a developer builds on the Open API (SPEC §4.1-4.5).
+
+    The app key and service id are public; the app secret is stored encrypted
+    (`crypto.py`) and reaches a page only through the owner's explicit reveal. Apps are never
+    deleted: deactivation is final.
+    """
+
+    EDITABLE_FIELDS = (
+        "name",
+        "logo",
+        "seller_type",
+        "api_enabled",
+        "redirect_url",
+        "webhook_url",
+    )
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="apps",
+        verbose_name=_("developer"),
+    )
+    app_type = models.CharField(_("type"), max_length=8, choices=AppType.choices)
+    category = models.ForeignKey(
+        "categories.ServiceCategory",
+        on_delete=models.PROTECT,
+        related_name="apps",
+        verbose_name=_("service category"),
+    )
+    name = models.CharField(_("default name"), max_length=60)
+    logo = DocumentField(_("logo"), blank=True)
+    market = models.ForeignKey(
+        "categories.Market", on_delete=models.PROTECT, related_name="+", verbose_name=_("market")
+    )
+    seller_type = models.CharField(_("seller type"), max_length=16, choices=SellerType.choices)
+    api_enabled = models.BooleanField(_("enable API"), default=False)
+    redirect_url = models.URLField(
+        _("redirect URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where sellers are sent with the auth code after they authorize the app."),
+    )
+    webhook_url = models.URLField(
+        _("webhook URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Optional: where push notifications are sent."),
+    )
+    app_key = models.CharField(_("app key"), max_length=16, unique=True, editable=False)
+    service_id = models.CharField(_("service id"), max_length=19, unique=True, editable=False)
+    # Fernet tokens, never the secret itself (SPEC §4.4).
+    secret_encrypted = models.TextField(editable=False)
+    previous_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    state = FSMField(
+        _("status"),
+        default=AppState.DRAFT,
+        choices=AppState.choices,
+        protected=True,
+        db_index=True,
+    )
+    review_note = models.TextField(_("review note"), blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    deactivated_at = models.DateTimeField(
+        _("deactivated at"), null=True, blank=True, editable=False
+    )
+
+    objects = AppQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("app")
+        permissions = [("review_app", _("Can approve or reject public apps in app review"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Against the house rule of no logic in save(): SPEC §4.5 must hold for every writer,
+        # the shell and the admin included, and save() is the one door they all use. The
+        # database is asked, not this instance, so a copy loaded before deactivation cannot
+        # bring the app back either.
+        if self.pk and App.objects.filter(pk=self.pk, state=AppState.DEACTIVATED).exists():
+            raise AppDeactivated()
+        effects = self.__dict__.pop("_pending_effects", [])
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            for effect in effects:
+                effect()
+
+    def get_absolute_url(self) -> str:
+        return reverse("apps_services:app-detail", kwargs={"pk": self.pk})
+
+    def delete(self, *args, **kwargs):
+        raise AppCannotBeDeleted()
+
+    # --- identifiers and the secret --------------------------------------------------------
+
+    @staticmethod
+    def new_app_key() -> str:
+        return "".join(secrets.choice(APP_KEY_ALPHABET) for _i in range(APP_KEY_LENGTH))
+
+    @staticmethod
+    def new_service_id() -> str:
+        # 19 digits, like TikTok Shop's service ids: a 7 and 18 random digits.
+        return f"7{secrets.randbelow(10**18):018d}"
+
+    def issue_credentials(self) -> None:
+        """Give a new (unsaved) app its key, service id and first secret."""
+        self.app_key = self.new_app_key()
+        self.service_id = self.new_service_id()
+        self.secret_encrypted = crypto.encrypt(secrets.token_hex(SECRET_LENGTH_BYTES))
+
+    def reveal_secret(self) -> str:
+        """The current secret in the clear. Only `services.reveal_app_secret` calls this,
+        because a reveal must leave an audit row."""
+        return crypto.decrypt(self.secret_encrypted)
+
+    def valid_secrets(self) -> list[str]:
+        """The secrets a signature may be made with: the current one, and the previous one
+        until its grace period ends."""
+        valid = [crypto.decrypt(self.secret_encrypted)]
+        if (
+            self.previous_secret_encrypted
+            and self.previous_secret_expires_at
+            and self.previous_secret_expires_at > timezone.now()
+        ):
+            valid.append(crypto.decrypt(self.previous_secret_encrypted))
+        return valid
+
+    def secret_matches(self, candidate: str) -> bool:
+        candidate_bytes = (candidate or "").encode()
+        # Compare against every valid secret, so the time taken does not tell which matched.
+        results = [hmac.compare_digest(candidate_bytes, s.encode()) for s in self.valid_secrets()]
+        return any(results)
+
+    def rotate_secret(self, *, by) -> None:
+        """Issue a new secret; the old one keeps verifying for APP_SECRET_ROTATION_GRACE_HOURS
+        so integrations can switch without downtime. Only one previous secret is kept: a
+        second rotation within the grace period ends the first one's early."""
+        self._refuse_if_deactivated()
+        now = timezone.now()
+        self.previous_secret_encrypted = self.secret_encrypted
+        self.previous_secret_expires_at = now + timedelta(
+            hours=settings.APP_SECRET_ROTATION_GRACE_HOURS
+        )
+        self.secret_encrypted = crypto.encrypt(secrets.token_hex(SECRET_LENGTH_BYTES))
+        self.secret_rotated_at = now
+        self._record(
+            by,
+            AppEvent.Kind.SECRET_ROTATED,
+            note=_("The previous secret stays valid until %(until)s UTC.")
+            % {"until": self.previous_secret_expires_at.strftime("%Y-%m-%d %H:%M")},
+        )
+
+    # --- rules -------------------------------------------------------------------------------
+
+    def check_rules(self, *, allow_local_http: bool | None = None) -> None:
+        """SPEC §4.2-4.3, for every entry point: raise ValidationError keyed by field."""
+        if allow_local_http is None:
+            allow_local_http = local_http_allowed()
+        errors: dict[str, str] = {}
+        if self.category_id:
+            category = self.category
+            if category.role.track != Track.DEVELOPER:
+                errors["category"] = _("Apps are built in developer categories only.")
+            elif self.owner_id:
+                applied_markets = list(
+                    developer_applications()
+                    .of(self.owner)
+                    .filter(category=category)
+                    .values_list("market_id", flat=True)
+                )
+                if not applied_markets:
+                    errors["category"] = _(
+                        "You have not applied for this category. Apply for it first from "
+                        "Business guide > Start Business."
+                    )
+                elif self.market_id and self.market_id not in applied_markets:
+                    errors["market"] = _(
+                        "You applied for this category in other markets; choose one of them."
+                    )
+            if (
+                "category" not in errors
+                and self.app_type == AppType.PUBLIC
+                and category.role.code != ISV_ROLE
+            ):
+                errors["app_type"] = _(
+                    "Public apps are for app developers (ISV) only. Seller in-house developers "
+                    "can create custom apps, authorized by their own shop."
+                )
+        if self.api_enabled and not self.redirect_url:
+            errors["redirect_url"] = _("Enter the redirect URL: it is required when the API is on.")
+        for field in ("redirect_url", "webhook_url"):
+            value = getattr(self, field)
+            if value and field not in errors:
+                problem = callback_url_error(value, allow_local_http=allow_local_http)
+                if problem:
+                    errors[field] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self):
+        self.check_rules()
+
+    def developer_application(self):
+        """The application to finish when publishing is refused: an approved one first."""
+        return (
+            developer_applications()
+            .of(self.owner_id)
+            .order_by(models.F("approved_at").desc(nulls_last=True), "-created_at")
+            .first()
+        )
+
+    def publish_refusal(self) -> str | None:
+        """Why Publish is refused right now, in words the partner can act on; None if not."""
+        if self.state == AppState.DEACTIVATED:
+            return str(AppDeactivated().args[0])
+        if self.state == AppState.PUBLISHED:
+            return str(_("This app is already published."))
+        if self.state == AppState.IN_REVIEW:
+            return str(_("This app is in app review; you will be notified of the decision."))
+        if self.category.discontinued:
+            return str(_("This service category is discontinued: apps in it cannot go online."))
+        if not developer_applications().of(self.owner_id).certified().exists():
+            return str(
+                _(
+                    "Your developer certification is not approved yet. Complete and submit "
+                    "your developer application; you can publish once it is approved."
+                )
+            )
+        if self.api_enabled and not self.redirect_url:
+            return str(_("Enter the redirect URL before publishing."))
+        return None
+
+    # --- transitions -------------------------------------------------------------------------
+    # A transition body only checks who acts and sets fields; the audit row is recorded here
+    # and written by save(), in the same transaction as the state change.
+
+    @transition(
+        field=state,
+        source=AppState.DRAFT,
+        target=AppState.PUBLISHED,
+        conditions=[is_custom, is_publishable],
+        permission=is_owner,
+        custom={"label": _("Publish")},
+    )
+    def publish(self, *, by):
+        """A custom app goes online at once once the developer is certified (SPEC §4.4)."""
+        self._require(is_owner, by)
+        self.published_at = timezone.now()
+        self._record(by, AppEvent.Kind.PUBLISHED, target=AppState.PUBLISHED)
+
+    @transition(
+        field=state,
+        source=AppState.DRAFT,
+        target=AppState.IN_REVIEW,
+        conditions=[is_public, is_publishable],
+        permission=is_owner,
+        custom={"label": _("Submit for app review")},
+    )
+    def submit_for_review(self, *, by):
+        self._require(is_owner, by)
+        self.review_note = ""
+        self._record(by, AppEvent.Kind.SUBMITTED, target=AppState.IN_REVIEW)
+
+    @transition(
+        field=state,
+        source=AppState.IN_REVIEW,
+        target=AppState.PUBLISHED,
+        permission=can_review,
+        custom={"label": _("Approve and publish")},
+    )
+    def approve_review(self, *, by):
+        self._require(can_review, by)
+        self.published_at = timezone.now()
+        self._record(by, AppEvent.Kind.REVIEW_APPROVED, target=AppState.PUBLISHED)
+
+    @transition(
+        field=state,
+        source=AppState.IN_REVIEW,
+        target=AppState.DRAFT,
+        permission=can_review,
+        custom={"label": _("Reject")},
+    )
+    def reject_review(self, *, by, reason: str):
+        self._require(can_review, by)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValueError("A rejection needs a reason the developer can act on.")
+        self.review_note = reason
+        self._record(by, AppEvent.Kind.REVIEW_REJECTED, target=AppState.DRAFT, note=reason)
+
+    @transition(
+        field=state,
+        source=[AppState.DRAFT, AppState.IN_REVIEW, AppState.PUBLISHED],
+        target=AppState.DEACTIVATED,
+        permission=is_owner_or_reviewer,
+        custom={"label": _("Deactivate")},
+    )
+    def deactivate(self, *, by):
+        """Final (SPEC §4.5): the app goes offline for good and its authorizations end."""
+        self._require(is_owner_or_reviewer, by)
+        self.deactivated_at = timezone.now()
+        self._record(by, AppEvent.Kind.DEACTIVATED, target=AppState.DEACTIVATED)
+        self._effects.append(self._end_authorizations)
+
+    def _end_authorizations(self) -> None:
+        """Revoke every access and refresh token of this app and end its seller
+        authorizations. Runs in the deactivation's transaction.
+
+        Authorizations and tokens arrive with the authorization and token API (SPEC §4.7-4.8);
+        until then there is nothing to revoke. That work hooks in here, so every path that
+        deactivates an app revokes them.
+        """
+
+    # --- bookkeeping -------------------------------------------------------------------------
+
+    def _require(self, check, by) -> None:
+        if not check(self, by):
+            raise PermissionError("This user may not run this transition on this app.")
+
+    @property
+    def _effects(self) -> list:
+        return self.__dict__.setdefault("_pending_effects", [])
+
+    def _record(self, by, kind, *, target: str = "", note: str = "", ip: str | None = None):
+        event = AppEvent(
+            app=self,
+            by=by,
+            kind=kind,
+            source=self.state if target else "",
+            target=target,
+            note=str(note),
+            ip=ip,
+        )
+        self._effects.append(event.save)
+
+    def record_edit(self, *, by, fields) -> None:
+        self._refuse_if_deactivated()
+        self._record(by, AppEvent.Kind.EDITED, note=", ".join(sorted(fields)))
+
+    def record_reveal(self, *, by, ip: str | None) -> None:
+        # Written at once: a reveal changes nothing on the app, so nothing saves it.
+        AppEvent.objects.create(app=self, by=by, kind=AppEvent.Kind.SECRET_REVEALED, ip=ip)
+
+    def record_creation(self, *, by) -> None:
+        self._record(by, AppEvent.Kind.CREATED, target=AppState.DRAFT)
+
+    def _refuse_if_deactivated(self) -> None:
+        if self.state == AppState.DEACTIVATED:
+            raise AppDeactivated()
+
+    # --- for pages -----------------------------------------------------------------------------
+
+    @property
+    def is_deactivated(self) -> bool:
+        return self.state == AppState.DEACTIVATED
+
+    def authorization_path(self) -> str:
+        """The seller authorization link (SPEC §4.7). The page behind it arrives with the
+        authorization flow; the link is stable, so it can be handed out already."""
+        return f"/open/authorize?service_id={self.service_id}"
+
+    def status_badge(self) -> str:
+        return {
+            AppState.DRAFT: "",
+            AppState.IN_REVIEW: "badge-warn",
+            AppState.PUBLISHED: "badge-ok",
+            AppState.DEACTIVATED: "badge-err",
+        }[self.state]
+
+
+class AppEvent(models.Model):
+    """The audit trail of an app: transitions, edits, secret reveals and rotations."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        PUBLISHED = "published", _("Published")
+        SUBMITTED = "submitted", _("Submitted for app review")
+        REVIEW_APPROVED = "review_approved", _("App review approved")
+        REVIEW_REJECTED = "review_rejected", _("App review rejected")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        SECRET_REVEALED = "secret_revealed", _("App secret revealed")
+        SECRET_ROTATED = "secret_rotated", _("App secret rotated")
+
+    app = models.ForeignKey(App, on_delete=models.PROTECT, related_name="events")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source = models.CharField(max_length=16, choices=AppState.choices, blank=True)
+    target = models.CharField(max_length=16, choices=AppState.choices, blank=True)
+    note = models.TextField(blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("app history entry")
+        verbose_name_plural = _("app history")
+
+    def __str__(self) -> str:
+        return f"{self.app_id}: {self.get_kind_display()}"

@@ -1,0 +1,203 @@
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import AppEditForm, AppForm, DeactivateForm, SellerVerificationForm
+from .models import App, AppDeactivated, AppState, SellerBinding, developer_applications
+from .services import verify_seller_developer
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seller_verification(request):
+    """SPEC §4.6: verify the partner as a TikTok Shop seller developer."""
+    binding = SellerBinding.objects.filter(partner=request.user).first()
+    form = SellerVerificationForm(request.POST if binding is None else None)
+    if request.method == "POST" and binding is None and form.is_valid():
+        try:
+            verify_seller_developer(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your seller account is verified."))
+            return redirect("accounts:profile")
+    return render(
+        request, "apps_services/seller_verification.html", {"form": form, "binding": binding}
+    )
+
+
+# --- Apps and services (SPEC §4.1-4.5) -----------------------------------------------------
+
+
+def _owned_app(request, pk) -> App:
+    """Another partner's app is a 404, never a 403: its existence is not theirs to know."""
+    return get_object_or_404(
+        App.objects.select_related("category", "category__role", "market"),
+        pk=pk,
+        owner=request.user,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def app_list(request):
+    apps = App.objects.owned_by(request.user).select_related("category", "market")
+    is_developer = developer_applications().of(request.user).exists()
+    return render(
+        request, "apps_services/app_list.html", {"apps": apps, "is_developer": is_developer}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def app_create(request):
+    """SPEC §4.2: create app & service; developers only, certified or not (SPEC §3.6)."""
+    if not developer_applications().of(request.user).exists():
+        context = {"message": services.NOT_A_DEVELOPER}
+        return render(request, "apps_services/app_apply_first.html", context)
+    form = AppForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = services.create_app(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("App created. Its app key and secret are below."))
+            return redirect(app)
+    return render(request, "apps_services/app_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET"])
+def app_detail(request, pk):
+    app = _owned_app(request, pk)
+    context = {
+        "app": app,
+        "publish_refusal": app.publish_refusal() if app.state == AppState.DRAFT else None,
+        "developer_application": app.developer_application(),
+        "authorization_url": request.build_absolute_uri(app.authorization_path()),
+        "events": app.events.select_related("by"),
+        "previous_secret_until": app.previous_secret_expires_at
+        if app.previous_secret_expires_at and app.previous_secret_expires_at > timezone.now()
+        else None,
+    }
+    return render(request, "apps_services/app_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def app_edit(request, pk):
+    app = _owned_app(request, pk)
+    if app.is_deactivated:
+        messages.error(request, str(AppDeactivated().args[0]))
+        return redirect(app)
+    form = AppEditForm(request.POST or None, request.FILES or None, instance=app)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_app(app_id=app.pk, by=request.user, changes=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except AppDeactivated as exc:
+            messages.error(request, str(exc))
+            return redirect(app)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(app)
+    return render(request, "apps_services/app_edit.html", {"app": app, "form": form})
+
+
+@login_required
+@require_http_methods(["POST"])
+def app_publish(request, pk):
+    app = _owned_app(request, pk)
+    try:
+        app = services.publish_app(app_id=app.pk, by=request.user)
+    except services.AppActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        if app.state == AppState.PUBLISHED:
+            messages.success(request, _("Published. Share the authorization link with sellers."))
+        else:
+            messages.success(request, _("Submitted to app review. We will notify you."))
+    return redirect(app)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def app_deactivate(request, pk):
+    """SPEC §4.5, behind a page that says what happens: deactivation cannot be undone."""
+    app = _owned_app(request, pk)
+    if app.is_deactivated:
+        messages.info(request, _("This app is already deactivated."))
+        return redirect(app)
+    form = DeactivateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deactivate_app(app_id=app.pk, by=request.user)
+        except services.AppActionRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The app is deactivated."))
+        return redirect(app)
+    return render(request, "apps_services/app_deactivate.html", {"app": app, "form": form})
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def app_reveal_secret(request, pk):
+    """The secret, once, on this response only; never stored in a page that is cached."""
+    app = _owned_app(request, pk)
+    try:
+        # REMOTE_ADDR: behind a proxy, configure the proxy to pass the client address there.
+        secret = services.reveal_app_secret(
+            app_id=app.pk, by=request.user, ip=request.META.get("REMOTE_ADDR")
+        )
+    except AppDeactivated as exc:
+        messages.error(request, str(exc))
+        return redirect(app)
+    response = render(request, "apps_services/app_reveal.html", {"app": app, "secret": secret})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def app_rotate_secret(request, pk):
+    app = _owned_app(request, pk)
+    try:
+        app = services.rotate_app_secret(app_id=app.pk, by=request.user)
+    except AppDeactivated as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "A new app secret is issued: reveal it to copy it. The previous secret keeps "
+                "working until %(until)s UTC."
+            )
+            % {"until": app.previous_secret_expires_at.strftime("%Y-%m-%d %H:%M")},
+        )
+    return redirect(app)
+
+
+@login_required
+@require_http_methods(["GET"])
+def app_logo(request, pk):
+    """The logo lives with the partner documents (private storage), served to its owner."""
+    app = _owned_app(request, pk)
+    if not app.logo or not app.logo.storage.exists(app.logo.name):
+        raise Http404
+    content_type = mimetypes.guess_type(app.logo.name)[0] or "application/octet-stream"
+    response = FileResponse(app.logo.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    return response

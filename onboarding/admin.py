@@ -1,0 +1,387 @@
+"""SPEC §3.12: reviewers work here. Decisions go through `services.decide_application`, which
+locks the row and runs the FSM transition; the admin never writes the state itself."""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import services
+from .forms import RejectForm, field_label
+from .models import (
+    REVIEW_PERMISSION,
+    Application,
+    ApplicationTransition,
+    CompanyEntity,
+    Notification,
+    State,
+)
+from .uploads import thumbnail_name
+
+
+def document_previews(files) -> str:
+    """Thumbnails linking to the full document, both served by the owner-or-reviewer view."""
+    shown = [(label, f) for label, f in files if f]
+    if not shown:
+        return "—"
+    return format_html_join(
+        "",
+        '<figure class="onboarding-doc" style="display:inline-block;margin:0 1rem 1rem 0">'
+        '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" '
+        'style="max-width:200px;max-height:200px;border:1px solid #ccc"></a>'
+        "<figcaption>{}</figcaption></figure>",
+        ((f.url, f.storage.url(thumbnail_name(f.name)), label, label) for label, f in shown),
+    )
+
+
+def entity_documents(entity: CompanyEntity | None) -> str:
+    if entity is None:
+        return "—"
+    return document_previews(
+        [
+            (_("Business certificate"), entity.business_certificate),
+            (
+                _("Identity document (%(type)s)") % {"type": entity.get_id_document_type_display()},
+                entity.id_document,
+            ),
+            (_("Partner logo"), entity.logo),
+        ]
+    )
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = gettext_lazy("waiting since submit")
+    parameter_name = "age"
+    BANDS = {
+        "1d": (gettext_lazy("Less than a day"), 0, 1),
+        "3d": (gettext_lazy("1-3 days"), 1, 3),
+        "7d": (gettext_lazy("3-7 days"), 3, 7),
+        "old": (gettext_lazy("More than 7 days"), 7, None),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _low, _high) in self.BANDS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.BANDS:
+            return queryset
+        _label, low, high = self.BANDS[self.value()]
+        now = timezone.now()
+        queryset = queryset.filter(submitted_at__lte=now - timedelta(days=low))
+        if high is not None:
+            queryset = queryset.filter(submitted_at__gt=now - timedelta(days=high))
+        return queryset
+
+
+class TransitionInline(admin.TabularInline):
+    model = ApplicationTransition
+    extra = 0
+    can_delete = False
+    fields = ("at", "by", "name", "source", "target", "reason", "reasons_per_field")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("Review history")
+
+    @admin.display(description=gettext_lazy("per-field reasons"))
+    def reasons_per_field(self, obj):
+        return format_html_join(
+            "", "<div>{}: {}</div>", ((field_label(k), v) for k, v in obj.field_reasons.items())
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    change_form_template = "admin/onboarding/application/change_form.html"
+    list_display = (
+        "id",
+        "partner",
+        "category",
+        "market",
+        "region",
+        "status",
+        "submitted_at",
+        "waiting",
+    )
+    list_filter = (
+        "state",
+        "region",
+        "market",
+        "category",
+        "partner_type",
+        WaitingFilter,
+    )
+    search_fields = (
+        "user__email",
+        "user__company_entity__legal_name",
+        "user__company_entity__partner_name",
+        "user__company_entity__registration_number",
+        "category__name",
+    )
+    list_select_related = ("user", "category", "market", "region")
+    date_hierarchy = "submitted_at"
+    ordering = ("submitted_at", "pk")
+    actions = ["approve_selected", "reject_selected"]
+    inlines = [TransitionInline]
+    fieldsets = (
+        (
+            gettext_lazy("Application"),
+            {
+                "fields": (
+                    "user",
+                    "state",
+                    "partner_type",
+                    "region",
+                    "market",
+                    "category",
+                    "submitted_at",
+                    "decided_at",
+                    "decided_by",
+                    "rejection_reason",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Category information"),
+            {"fields": ("service_plan", "team_size", "case_url", "category_document")},
+        ),
+        (
+            gettext_lazy("Company entity (common qualification info)"),
+            {"fields": ("entity_summary", "entity_document_previews")},
+        ),
+    )
+
+    # Everything is read-only: the state moves only through the decision buttons.
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            "user",
+            "state",
+            "partner_type",
+            "region",
+            "market",
+            "category",
+            "submitted_at",
+            "decided_at",
+            "decided_by",
+            "rejection_reason",
+            "service_plan",
+            "team_size",
+            "case_url",
+            "category_document",
+            "entity_summary",
+            "entity_document_previews",
+        ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.is_staff and request.user.has_perm(REVIEW_PERMISSION)
+
+    # --- columns and read-only fields ------------------------------------------------------
+
+    @admin.display(description=gettext_lazy("partner"), ordering="user__email")
+    def partner(self, obj):
+        return obj.user.email
+
+    @admin.display(description=gettext_lazy("status"), ordering="state")
+    def status(self, obj):
+        return obj.get_state_display()
+
+    @admin.display(description=gettext_lazy("waiting"))
+    def waiting(self, obj):
+        if obj.state != State.PENDING_REVIEW or not obj.submitted_at:
+            return "—"
+        days = (timezone.now() - obj.submitted_at).days
+        return _("%(days)s d") % {"days": days}
+
+    @admin.display(description=gettext_lazy("supporting document"))
+    def category_document(self, obj):
+        return document_previews([(_("Supporting document"), obj.supporting_document)])
+
+    @admin.display(description=gettext_lazy("entity"))
+    def entity_summary(self, obj):
+        entity = CompanyEntity.objects.filter(user_id=obj.user_id).first()
+        if entity is None:
+            return "—"
+        url = reverse("admin:onboarding_companyentity_change", args=[entity.pk])
+        facts = [
+            (_("Legal name"), entity.legal_name),
+            (_("Registration number"), entity.registration_number),
+            (_("Partner name"), entity.partner_name),
+            (_("Registered"), entity.registered_on),
+            (_("Certificate"), entity.get_certificate_validity_display()),
+            (_("Approved"), entity.approved_at or _("not yet")),
+        ]
+        rows = format_html_join("", "<div><b>{}:</b> {}</div>", facts)
+        return format_html('{}<a href="{}">{}</a>', rows, url, _("Open the company entity"))
+
+    @admin.display(description=gettext_lazy("documents"))
+    def entity_document_previews(self, obj):
+        return entity_documents(CompanyEntity.objects.filter(user_id=obj.user_id).first())
+
+    # --- decisions ------------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/approve/",
+                wrap(self.approve_view),
+                name="onboarding_application_approve",
+            ),
+            path(
+                "<int:object_id>/reject/",
+                wrap(self.reject_view),
+                name="onboarding_application_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _decide(self, request, object_id, **decision) -> bool:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        try:
+            application = services.decide_application(
+                application_id=object_id, by=request.user, **decision
+            )
+        except Application.DoesNotExist as exc:
+            raise Http404 from exc
+        except services.DecisionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return False
+        self.message_user(
+            request,
+            _("Application #%(pk)s is now %(state)s; the partner is notified.")
+            % {"pk": application.pk, "state": application.get_state_display()},
+            messages.SUCCESS,
+        )
+        return True
+
+    def approve_view(self, request, object_id):
+        if request.method == "POST":
+            self._decide(request, object_id, approve=True)
+        return redirect("admin:onboarding_application_change", object_id)
+
+    def reject_view(self, request, object_id):
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        application = Application.objects.filter(pk=object_id).first()
+        if application is None:
+            raise Http404
+        form = RejectForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            self._decide(
+                request,
+                object_id,
+                approve=False,
+                reason=form.cleaned_data["reason"],
+                field_reasons=form.field_reasons(),
+            )
+            return redirect("admin:onboarding_application_change", object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": application,
+            "form": form,
+            "title": _("Reject application #%(pk)s") % {"pk": application.pk},
+        }
+        return TemplateResponse(request, "admin/onboarding/application/reject.html", context)
+
+    @admin.action(description=gettext_lazy("Approve selected applications"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        self._decide_many(request, queryset, approve=True)
+
+    @admin.action(description=gettext_lazy("Reject selected applications…"), permissions=["review"])
+    def reject_selected(self, request, queryset):
+        form = RejectForm(request.POST if "apply" in request.POST else None, with_fields=False)
+        if form.is_bound and form.is_valid():
+            self._decide_many(request, queryset, approve=False, reason=form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "title": _("Reject %(n)s applications") % {"n": queryset.count()},
+        }
+        return TemplateResponse(
+            request, "admin/onboarding/application/reject_selected.html", context
+        )
+
+    def _decide_many(self, request, queryset, **decision) -> None:
+        done, refused = 0, []
+        for pk in queryset.order_by("pk").values_list("pk", flat=True):
+            try:
+                services.decide_application(application_id=pk, by=request.user, **decision)
+                done += 1
+            except services.DecisionRefused as exc:
+                refused.append(f"#{pk}: {exc}")
+        if done:
+            self.message_user(request, _("%(n)s applications decided.") % {"n": done})
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+
+@admin.register(CompanyEntity)
+class CompanyEntityAdmin(admin.ModelAdmin):
+    list_display = ("legal_name", "partner_name", "user", "region", "approved_at")
+    list_filter = ("region", ("approved_at", admin.EmptyFieldListFilter))
+    search_fields = ("legal_name", "partner_name", "registration_number", "user__email")
+    list_select_related = ("user", "region")
+    readonly_fields = ("document_previews", "approved_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_readonly_fields(self, request, obj=None):
+        # SPEC §3.9: once approved nothing can be edited; the model refuses it too.
+        if obj is not None and obj.is_frozen:
+            return [f.name for f in self.model._meta.fields] + ["document_previews"]
+        return super().get_readonly_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("document previews"))
+    def document_previews(self, obj):
+        return entity_documents(obj)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, for support: what was announced and whether the email went out."""
+
+    list_display = ("title", "user", "kind", "created_at", "read_at", "email_sent_at", "attempts")
+    list_filter = ("kind", ("email_sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("user__email", "title")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,574 @@
+"""SPEC §3: the company entity, category & market applications, their review, and the
+notifications that announce each decision."""
+
+import uuid
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from phonenumber_field.modelfields import PhoneNumberField
+
+from .names import validate_partner_name
+from .uploads import DocumentField
+
+REVIEW_PERMISSION = "onboarding.review_application"
+
+
+class EntityFrozen(Exception):
+    """SPEC §3.9: approved company entity info can never be changed."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "Company entity info is approved and can no longer be changed: it applies to "
+                "every category and to finance."
+            )
+        )
+
+
+class CertificateValidity(models.TextChoices):
+    PERMANENT = "permanent", _("Permanent")
+    APPOINTED = "appointed", _("Appointed period")
+
+
+class IdDocumentType(models.TextChoices):
+    ID_CARD = "id_card", _("ID card")
+    PASSPORT = "passport", _("Passport")
+
+
+class CustomerCount(models.TextChoices):
+    UP_TO_10 = "0-10", _("0-10")
+    UP_TO_50 = "11-50", _("11-50")
+    UP_TO_200 = "51-200", _("51-200")
+    MORE = "200+", _("More than 200")
+
+
+class SalesOpportunities(models.TextChoices):
+    FEW = "few", _("Fewer than 10 a month")
+    SOME = "some", _("10-50 a month")
+    MANY = "many", _("More than 50 a month")
+
+
+class Platform(models.TextChoices):
+    AMAZON = "amazon", "Amazon"
+    SHOPEE = "shopee", "Shopee"
+    LAZADA = "lazada", "Lazada"
+    SHOPIFY = "shopify", "Shopify"
+    EBAY = "ebay", "eBay"
+    TOKOPEDIA = "tokopedia", "Tokopedia"
+    OTHER = "other", _("Other")
+
+
+class CompanyEntity(models.Model):
+    """SPEC §3.3: one per account; common qualification info shared by every application."""
+
+    # Submit needs these filled in; "Save for later" does not (SPEC §3.6).
+    REQUIRED_FIELDS = (
+        "legal_name",
+        "registration_number",
+        "certificate_validity",
+        "registered_on",
+        "business_certificate",
+        "id_document_type",
+        "id_document",
+        "contact_email",
+        "contact_phone",
+        "partner_name",
+        "description",
+        "customer_count",
+        "sales_opportunities",
+    )
+    # Cross-border partners (registered in CN mainland / HK) tell us more.
+    CROSS_BORDER_FIELDS = ("legal_name_english", "legal_representative", "registered_address")
+    DOCUMENT_FIELDS = ("business_certificate", "id_document", "logo")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="company_entity"
+    )
+    region = models.ForeignKey(
+        "categories.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("registration region"),
+    )
+    legal_name = models.CharField(_("company legal name"), max_length=200, blank=True)
+    legal_name_english = models.CharField(_("company name in English"), max_length=200, blank=True)
+    registration_number = models.CharField(
+        _("certificate of incorporation number"), max_length=64, blank=True
+    )
+    certificate_validity = models.CharField(
+        _("certificate effective period"),
+        max_length=16,
+        choices=CertificateValidity.choices,
+        blank=True,
+    )
+    certificate_expires_on = models.DateField(_("termination date"), null=True, blank=True)
+    registered_on = models.DateField(_("company register date"), null=True, blank=True)
+    business_certificate = DocumentField(_("business certificate"), blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=120, blank=True)
+    registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
+    id_document_type = models.CharField(
+        _("identity document type"), max_length=16, choices=IdDocumentType.choices, blank=True
+    )
+    id_document = DocumentField(_("identity document"), blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = PhoneNumberField(_("contact phone"), blank=True)
+    partner_name = models.CharField(
+        _("partner name"),
+        max_length=60,
+        blank=True,
+        validators=[validate_partner_name],
+        help_text=_("Shown to sellers and creators. No TikTok-like names."),
+    )
+    logo = DocumentField(_("partner logo"), blank=True)
+    description = models.TextField(_("business description"), max_length=2000, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    customer_count = models.CharField(
+        _("how many customers do you serve?"),
+        max_length=8,
+        choices=CustomerCount.choices,
+        blank=True,
+    )
+    sales_opportunities = models.CharField(
+        _("how many sales opportunities do you get?"),
+        max_length=8,
+        choices=SalesOpportunities.choices,
+        blank=True,
+    )
+    ecommerce_platforms = models.JSONField(
+        _("e-commerce platforms you have worked with"), default=list, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("company entity")
+        verbose_name_plural = _("company entities")
+
+    def __str__(self) -> str:
+        return self.legal_name or self.partner_name or str(self.user)
+
+    def save(self, *args, **kwargs):
+        # Against the house rule of no logic in save(): SPEC §3.9 must hold for every writer,
+        # the shell included, and save() is the one door they all use. The database is asked,
+        # not this instance, so a copy loaded before approval cannot slip through. Approval
+        # itself goes through `mark_approved`, a queryset update that never calls save().
+        if self.pk and self._frozen_in_database():
+            raise EntityFrozen()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.approved_at is not None
+
+    @property
+    def is_cross_border(self) -> bool:
+        return bool(self.region and self.region.is_cross_border)
+
+    def required_fields(self) -> tuple[str, ...]:
+        extra = self.CROSS_BORDER_FIELDS if self.is_cross_border else ()
+        return self.REQUIRED_FIELDS + extra
+
+    def submission_errors(self) -> dict[str, str]:
+        """What Submit still needs, keyed by field (empty when complete)."""
+        errors = {}
+        for name in self.required_fields():
+            if not getattr(self, name):
+                errors[name] = str(_("This field is required to submit."))
+        if self.certificate_validity == CertificateValidity.APPOINTED:
+            if not self.certificate_expires_on:
+                errors["certificate_expires_on"] = str(
+                    _("Enter the termination date of an appointed period.")
+                )
+            elif self.certificate_expires_on <= timezone.localdate():
+                errors["certificate_expires_on"] = str(
+                    _("The certificate has expired; upload a valid one.")
+                )
+        if self.registered_on and self.registered_on > timezone.localdate():
+            errors["registered_on"] = str(_("The register date cannot be in the future."))
+        return errors
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.pk and self._frozen_in_database():
+            raise ValidationError(str(EntityFrozen()))
+
+    def _frozen_in_database(self) -> bool:
+        return CompanyEntity.objects.filter(pk=self.pk, approved_at__isnull=False).exists()
+
+    def mark_approved(self) -> None:
+        """Freeze the entity: called when its first application is approved."""
+        now = timezone.now()
+        if CompanyEntity.objects.filter(pk=self.pk, approved_at=None).update(approved_at=now):
+            self.approved_at = now
+
+
+def can_review(instance, user) -> bool:
+    return bool(user and user.is_active and user.is_staff and user.has_perm(REVIEW_PERMISSION))
+
+
+def is_owner(instance, user) -> bool:
+    return bool(user and user.pk == instance.user_id)
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Not approved")
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        return self.filter(state=State.PENDING_REVIEW)
+
+    def granting_roles(self):
+        """Applications whose category role the partner holds (approved at least once)."""
+        return self.filter(approved_at__isnull=False)
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """One category in one target market (SPEC §3.1); a `batch` groups the up-to-4 categories
+    chosen together on one Get Started page (SPEC §3.2)."""
+
+    # Category info Submit needs; the supporting document and case link are optional.
+    REQUIRED_FIELDS = ("service_plan", "team_size")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications"
+    )
+    batch = models.UUIDField(default=uuid.uuid4, db_index=True, editable=False)
+    partner_type = models.ForeignKey(
+        "categories.PartnerType", on_delete=models.PROTECT, verbose_name=_("partner type")
+    )
+    region = models.ForeignKey(
+        "categories.Region", on_delete=models.PROTECT, verbose_name=_("registration region")
+    )
+    market = models.ForeignKey(
+        "categories.Market", on_delete=models.PROTECT, verbose_name=_("target market")
+    )
+    category = models.ForeignKey(
+        "categories.ServiceCategory",
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("business category"),
+    )
+    state = FSMField(
+        _("status"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
+    )
+    service_plan = models.TextField(
+        _("how you will serve in this category"), max_length=2000, blank=True
+    )
+    team_size = models.PositiveIntegerField(_("team size for this category"), null=True, blank=True)
+    case_url = models.URLField(_("link to a case study"), blank=True)
+    supporting_document = DocumentField(
+        _("supporting document"),
+        blank=True,
+        help_text=_("Optional: a certificate or award relevant to this category (image)."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(
+        _("first approved at"), null=True, blank=True, editable=False
+    )
+    rejection_reason = models.TextField(_("reason"), blank=True, editable=False)
+    field_reasons = models.JSONField(default=dict, blank=True, editable=False)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("application")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category", "market"], name="onboarding_one_application_per_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "submitted_at"])]
+        permissions = [("review_application", _("Can approve or reject applications"))]
+
+    def __str__(self) -> str:
+        return f"{self.category.name} · {self.market.code} · {self.user}"
+
+    def save(self, *args, **kwargs):
+        # The effects a transition recorded (audit row, notification, entity approval) are
+        # written with the state change or not at all, whichever entry point saved it.
+        effects = self.__dict__.pop("_pending_effects", [])
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            for effect in effects:
+                effect()
+
+    def get_absolute_url(self) -> str:
+        return reverse("onboarding:application-detail", kwargs={"pk": self.pk})
+
+    # --- what the partner still has to do ------------------------------------------------
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (State.DRAFT, State.REJECTED, State.APPROVED)
+
+    def submission_errors(self) -> dict[str, str]:
+        """Everything Submit still needs, keyed by field; entity fields are "entity-<name>"."""
+        errors = {
+            name: str(_("This field is required to submit."))
+            for name in self.REQUIRED_FIELDS
+            if getattr(self, name) in (None, "")
+        }
+        entity = CompanyEntity.objects.filter(user_id=self.user_id).first()
+        if entity is None:
+            errors["entity"] = str(_("Fill in your company entity info."))
+        else:
+            errors.update({f"entity-{k}": v for k, v in entity.submission_errors().items()})
+        if not self.user.has_verified_email():
+            errors["email"] = str(
+                _("Verify your email address first: it is where we send the review result.")
+            )
+        return errors
+
+    def is_complete(self) -> bool:
+        return not self.submission_errors()
+
+    # --- transitions ---------------------------------------------------------------------
+    # A transition body only checks who acts and sets fields; the audit row, the
+    # notification and the entity approval are recorded here and written by save(), in the
+    # same transaction as the state change.
+
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=State.PENDING_REVIEW,
+        conditions=[is_complete],
+        permission=is_owner,
+        custom={"label": _("Submit")},
+    )
+    def submit(self, *, by):
+        self._start_review(by, "submit")
+
+    @transition(
+        field=state,
+        source=State.REJECTED,
+        target=State.PENDING_REVIEW,
+        conditions=[is_complete],
+        permission=is_owner,
+        custom={"label": _("Resubmit")},
+    )
+    def resubmit(self, *, by):
+        self._start_review(by, "resubmit")
+
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.PENDING_REVIEW,
+        conditions=[is_complete],
+        permission=is_owner,
+        custom={"label": _("Submit changes")},
+    )
+    def submit_changes(self, *, by):
+        """Approved category info was edited: it goes back to review (SPEC §3.7)."""
+        self._start_review(by, "submit_changes")
+
+    @transition(
+        field=state,
+        source=State.PENDING_REVIEW,
+        target=State.APPROVED,
+        permission=can_review,
+        custom={"label": _("Approve")},
+    )
+    def approve(self, *, by):
+        self._require_reviewer(by)
+        now = timezone.now()
+        self.decided_at, self.decided_by = now, by
+        self.approved_at = self.approved_at or now
+        self.rejection_reason, self.field_reasons = "", {}
+        self._record(by, "approve", State.APPROVED)
+        self._effects.append(self._approve_entity)
+        self._effects.append(partial(self._announce_decision, approved=True))
+
+    @transition(
+        field=state,
+        source=State.PENDING_REVIEW,
+        target=State.REJECTED,
+        permission=can_review,
+        custom={"label": _("Reject")},
+    )
+    def reject(self, *, by, reason: str, field_reasons: dict | None = None):
+        self._require_reviewer(by)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValueError("A rejection needs a reason the partner can act on.")
+        self.decided_at, self.decided_by = timezone.now(), by
+        self.rejection_reason = reason
+        self.field_reasons = {k: v for k, v in (field_reasons or {}).items() if v}
+        self._record(by, "reject", State.REJECTED, reason, self.field_reasons)
+        self._effects.append(partial(self._announce_decision, approved=False))
+
+    def _start_review(self, by, name: str) -> None:
+        if not is_owner(self, by):
+            raise PermissionError("Only the partner who owns an application can submit it.")
+        self.submitted_at = timezone.now()
+        self._record(by, name, State.PENDING_REVIEW)
+
+    def _require_reviewer(self, by) -> None:
+        if not can_review(self, by):
+            raise PermissionError("Only staff in the Reviewers group can decide applications.")
+
+    @property
+    def _effects(self) -> list:
+        return self.__dict__.setdefault("_pending_effects", [])
+
+    def _record(self, by, name, target, reason="", field_reasons=None) -> None:
+        row = ApplicationTransition(
+            application=self,
+            by=by,
+            name=name,
+            source=self.state,
+            target=target,
+            reason=reason,
+            field_reasons=field_reasons or {},
+        )
+        self._effects.append(row.save)
+
+    def _approve_entity(self) -> None:
+        entity = CompanyEntity.objects.filter(user_id=self.user_id).first()
+        if entity is not None:
+            entity.mark_approved()
+
+    def _announce_decision(self, *, approved: bool) -> None:
+        from . import emails
+
+        Notification.announce(**emails.decision_notification(self, approved=approved))
+
+    # --- for the partner's pages ---------------------------------------------------------
+
+    def status_badge(self) -> str:
+        return {
+            State.DRAFT: "",
+            State.PENDING_REVIEW: "badge-warn",
+            State.APPROVED: "badge-ok",
+            State.REJECTED: "badge-err",
+        }[self.state]
+
+
+class ApplicationTransition(models.Model):
+    """The audit trail: who moved an application from which state to which, when, and why."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="transitions"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=32)
+    source = models.CharField(max_length=32, choices=State.choices)
+    target = models.CharField(max_length=32, choices=State.choices)
+    reason = models.TextField(blank=True)
+    field_reasons = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("review history entry")
+        verbose_name_plural = _("review history")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.source} → {self.target}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at=None)
+
+    def claimable(self):
+        """Not emailed yet, and not claimed by a worker that is still alive.
+
+        A claim older than NOTIFICATION_CLAIM_STALE_SECONDS belongs to a worker that died
+        mid-send; the next sweep may take it over.
+        """
+        stale = timezone.now() - timedelta(seconds=settings.NOTIFICATION_CLAIM_STALE_SECONDS)
+        return self.filter(email_sent_at=None).filter(Q(claimed_at=None) | Q(claimed_at__lt=stale))
+
+
+class Notification(models.Model):
+    """An in-app notification, and the outbox row for its email (SPEC §3.13).
+
+    It is written in the same transaction as the event it announces; the email is sent by
+    `tasks.deliver_notification`, which claims the row first so it is sent once.
+    """
+
+    class Kind(models.TextChoices):
+        APPLICATION_APPROVED = "application_approved", _("Application approved")
+        APPLICATION_REJECTED = "application_rejected", _("Application not approved")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_sent_at=None),
+                name="onboarding_notif_outbox",
+            ),
+            models.Index(fields=["user", "read_at"], name="onboarding_notif_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def announce(cls, **fields) -> "Notification":
+        """Write the row, and queue its email once the surrounding transaction commits."""
+        from .tasks import queue_delivery
+
+        notification = cls.objects.create(**fields)
+        transaction.on_commit(partial(queue_delivery, notification.pk))
+        return notification
+
+    @classmethod
+    def claim(cls, pk: int) -> bool:
+        """Take the row for sending; False when it was sent or another worker holds it."""
+        return bool(
+            cls.objects.claimable()
+            .filter(pk=pk)
+            .update(claimed_at=timezone.now(), attempts=models.F("attempts") + 1)
+        )
+
+    def mark_sent(self) -> None:
+        Notification.objects.filter(pk=self.pk).update(email_sent_at=timezone.now())
+
+    def release(self) -> None:
+        """Sending failed: let the retry or the next sweep claim it again at once."""
+        Notification.objects.filter(pk=self.pk, email_sent_at=None).update(claimed_at=None)

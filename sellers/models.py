@@ -1,0 +1,122 @@
+"""SPEC §6: a local stand-in for Seller Center's seller accounts and shops.
+
+Seller Center is an external system. The rest of the portal reaches these tables only through
+`sellers.directory`, so a production deployment can swap them for an HTTP client.
+"""
+
+import secrets
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
+from phonenumber_field.phonenumber import to_python as to_phone
+
+
+class KycStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+
+
+class SellerType(models.TextChoices):
+    LOCAL = "LOCAL", _("Local seller")
+    CROSS_BORDER = "CROSS_BORDER", _("Cross-border seller")
+
+
+class SellerAccountQuerySet(models.QuerySet):
+    def by_login(self, login: str):
+        """Accounts whose login is `login`: an email (any case) or a phone in E.164."""
+        login = (login or "").strip()
+        if "@" in login:
+            return self.filter(email__iexact=login)
+        phone = to_phone(login)
+        if not isinstance(phone, PhoneNumber) or not phone.is_valid():
+            return self.none()
+        return self.filter(phone=phone.as_e164)
+
+
+class SellerAccount(models.Model):
+    """A Seller Center login: email and/or phone, a hashed password and a KYC/KYB status."""
+
+    email = models.EmailField(_("login email"), null=True, blank=True, unique=True)
+    phone = PhoneNumberField(_("login phone"), null=True, blank=True, unique=True)
+    password = models.CharField(_("password"), max_length=128)
+    name = models.CharField(_("display name"), max_length=120)
+    region = models.CharField(
+        _("base region"), max_length=2, help_text=_("Two-letter code, e.g. US, UK, CN.")
+    )
+    kyc_status = models.CharField(
+        _("KYC/KYB status"), max_length=8, choices=KycStatus.choices, default=KycStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SellerAccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("seller account")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="sellers_account_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
+                name="sellers_account_has_login",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kyc_status__in=KycStatus.values),
+                name="sellers_account_kyc_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.email or self.phone})"
+
+    def set_password(self, raw_password: str) -> None:
+        self.password = make_password(raw_password)
+
+    def check_password(self, raw_password: str) -> bool:
+        def upgrade(raw: str) -> None:
+            # A stronger hasher became the default: store the password hashed with it.
+            self.set_password(raw)
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, upgrade)
+
+    @property
+    def kyc_passed(self) -> bool:
+        return self.kyc_status == KycStatus.PASSED
+
+
+def new_cipher() -> str:
+    # Seller Center hands out an opaque per-shop cipher that API calls carry (`shop_cipher`).
+    return f"GCP_{secrets.token_urlsafe(24)}"
+
+
+class Shop(models.Model):
+    account = models.ForeignKey(
+        SellerAccount, on_delete=models.CASCADE, related_name="shops", verbose_name=_("seller")
+    )
+    shop_id = models.CharField(_("shop id"), max_length=32, unique=True)
+    name = models.CharField(_("shop name"), max_length=120)
+    region = models.CharField(_("market"), max_length=2, help_text=_("Market code, e.g. US."))
+    seller_type = models.CharField(
+        _("seller type"), max_length=12, choices=SellerType.choices, default=SellerType.LOCAL
+    )
+    cipher = models.CharField(_("cipher"), max_length=64, unique=True, default=new_cipher)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shop")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(seller_type__in=SellerType.values),
+                name="sellers_shop_seller_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.shop_id})"

@@ -1,0 +1,106 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, reverse
+
+from apps_services import urls as app_urls
+from apps_services.models import App, AppEvent
+
+from .conftest import make_app, make_developer
+
+
+def app_url_names() -> list[str]:
+    """Every apps_services URL that takes an app id, so a new one is covered by default."""
+    return [
+        p.name
+        for p in app_urls.urlpatterns
+        if isinstance(p, URLPattern) and "pk" in p.pattern.converters
+    ]
+
+
+def test_the_walk_finds_the_app_urls():
+    assert {"app-detail", "app-edit", "app-publish", "app-deactivate"} <= set(app_url_names())
+    assert {"app-reveal-secret", "app-rotate-secret", "app-logo"} <= set(app_url_names())
+
+
+@pytest.mark.parametrize("name", app_url_names())
+def test_every_app_url_is_a_404_for_another_partner(name, certified_alice, bob, client):
+    # given
+    app = make_app(certified_alice)
+    make_developer(bob)
+    client.force_login(bob)
+    url = reverse(f"apps_services:{name}", args=[app.pk])
+    events_before = AppEvent.objects.count()
+
+    # when: with the method the view accepts
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url, {"confirm": "on", "name": "Taken over"})
+
+    # then
+    assert response.status_code == 404
+    fresh = App.objects.get(pk=app.pk)
+    assert (fresh.state, fresh.name, fresh.secret_encrypted) == (
+        app.state,
+        app.name,
+        app.secret_encrypted,
+    )
+    assert AppEvent.objects.count() == events_before
+
+
+@pytest.mark.parametrize("name", app_url_names())
+def test_every_app_url_asks_anonymous_visitors_to_log_in(name, certified_alice, client):
+    app = make_app(certified_alice)
+    url = reverse(f"apps_services:{name}", args=[app.pk])
+
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url)
+
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_list_shows_only_the_partners_own_apps(certified_alice, bob, client):
+    # given
+    make_developer(bob)
+    make_app(certified_alice, name="Alice's app")
+    make_app(bob, name="Bob's app")
+    client.force_login(bob)
+
+    # when
+    page = client.get(reverse("apps_services:app-list"))
+
+    # then
+    assert "Bob&#x27;s app" in page.text
+    assert "Alice" not in page.text
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_list_page_query_count_does_not_grow_with_apps(
+    count, certified_alice, alice_client, django_assert_max_num_queries
+):
+    # given
+    for i in range(count):
+        make_app(certified_alice, name=f"App {i}")
+
+    # when / then
+    with django_assert_max_num_queries(12):
+        page = alice_client.get(reverse("apps_services:app-list"))
+    assert page.text.count("<tr>") == count + 1
+
+
+def test_list_page_queries_are_the_same_for_2_and_20_apps(
+    certified_alice, alice_client, django_assert_num_queries
+):
+    # given
+    for i in range(2):
+        make_app(certified_alice, name=f"App {i}")
+    with CaptureQueriesContext(connection) as two:
+        alice_client.get(reverse("apps_services:app-list"))
+    for i in range(2, 20):
+        make_app(certified_alice, name=f"App {i}")
+
+    # when / then
+    with django_assert_num_queries(len(two.captured_queries)):
+        alice_client.get(reverse("apps_services:app-list"))
