@@ -31,10 +31,18 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))
             return
-        self.stdout.write(self.style.SUCCESS("Demo ready. Logins:"))
+        self.stdout.write(self.style.SUCCESS("Demo ready."))
         self.stdout.write(f"  Portal            {base_url}/")
+        self.stdout.write(f"  Reviewer admin    {base_url}/admin/")
+        self.stdout.write("Logins (Partner Center, except `seller`: Seller Center stand-in):")
         for key, value in result.items():
             if isinstance(value, dict) and "password" in value:
                 login = value.get("email") or value.get("login")
                 self.stdout.write(f"  {key:<17} {login} / {value['password']}")
-        self.stdout.write(f"  Reviewer admin    {base_url}/admin/")
+        for key, value in result.items():
+            if isinstance(value, dict) and "password" not in value:
+                self.stdout.write(f"{key}:")
+                for field, item in value.items():
+                    # The demo app's secret is for the JSON consumer, not the console.
+                    shown = "(run seed_demo --json to see it)" if "secret" in field else item
+                    self.stdout.write(f"  {field:<17} {shown}")
