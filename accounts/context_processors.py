@@ -1,16 +1,17 @@
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Center
 
 # SPEC §1.6: the left menu of each partner role, after Home and My Account, as
-# (label, URL name, query string). Items whose page does not exist yet are left out.
+# (label, URL name, query string).
 SERVICE_MENU = [
     (_("Service category"), "accounts:profile", "?tab=categories"),
     (_("Notifications"), "onboarding:notifications", ""),
 ]
 DEVELOPER_MENU = [
     (_("App & Service"), "apps_services:app-list", ""),
+    (_("Compliance review"), "onboarding:compliance", ""),
     (_("Service category"), "accounts:profile", "?tab=categories"),
     (_("Notifications"), "onboarding:notifications", ""),
 ]
@@ -18,7 +19,9 @@ ROLE_EXTRAS = {
     "seller-inhouse-developer": [
         (_("Seller verification"), "apps_services:seller-verification", "")
     ],
+    # Both "Shop registration" categories (SPEC §2.2) lead to the same service.
     "tiktok-shop-partner": [(_("Shop registration"), "referrals:service-list", "")],
+    "seller-service-partner": [(_("Shop registration"), "referrals:service-list", "")],
 }
 
 
@@ -55,10 +58,7 @@ def _menu(role) -> list[tuple[str, str]]:
     if role is None:
         return []
     items = DEVELOPER_MENU if role.track == "developer" else SERVICE_MENU
-    menu = []
-    for label, name, query in [*ROLE_EXTRAS.get(role.code, []), *items]:
-        try:
-            menu.append((label, reverse(name) + query))
-        except NoReverseMatch:
-            continue
-    return menu
+    return [
+        (label, reverse(name) + query)
+        for label, name, query in [*ROLE_EXTRAS.get(role.code, []), *items]
+    ]

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, Permission
 
 from apps_services.demo import seed_apps
 from onboarding.demo import seed_onboarding
+from referrals.demo import seed_referrals
 from sellers.demo import seed_sellers
 
 from .models import Center, User
@@ -27,6 +28,10 @@ REVIEWER_PERMISSIONS = [
     "apps_services.view_app",
     "apps_services.view_appevent",
     "apps_services.review_app",
+    # SPEC §3.14: the security review queue and its history; deciding is its own right.
+    "onboarding.view_compliancereview",
+    "onboarding.view_compliancetransition",
+    "onboarding.review_compliance",
 ]
 
 PARTNER = {"email": "partner@example.com", "password": "Demo-partner-2026"}
@@ -64,4 +69,4 @@ def seed_accounts(result: dict) -> None:
     result["reviewer"] = dict(REVIEWER)
 
 
-DEMO_STEPS = [seed_accounts, seed_sellers, seed_onboarding, seed_apps]
+DEMO_STEPS = [seed_accounts, seed_sellers, seed_onboarding, seed_apps, seed_referrals]

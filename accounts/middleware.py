@@ -5,6 +5,10 @@ from django.urls.exceptions import Resolver404
 from .models import AccountBlacklisted, Center
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Seller Center stand-in pages act for the seller signed in there, not for the Partner
+# Center account that may share the browser, so a partner's blacklist does not apply.
+SELLER_SIDE_NAMESPACES = {"sellers"}
+SELLER_SIDE_VIEWS = {"open-authorize"}
 # POSTs a blacklisted account may still make: they change how it reads, not what it owns.
 WRITES_ALLOWED_WHEN_BLACKLISTED = {
     "account_logout",
@@ -41,10 +45,14 @@ def blacklist_middleware(get_response):
             and not user.is_staff
         ):
             try:
-                name = resolve(request.path_info).view_name
+                match = resolve(request.path_info)
             except Resolver404:
-                name = None
-            if name not in WRITES_ALLOWED_WHEN_BLACKLISTED:
+                match = None
+            name = match.view_name if match else None
+            seller_side = match is not None and (
+                match.namespace in SELLER_SIDE_NAMESPACES or name in SELLER_SIDE_VIEWS
+            )
+            if not seller_side and name not in WRITES_ALLOWED_WHEN_BLACKLISTED:
                 message = AccountBlacklisted(user).args[0]
                 return render(
                     request, "accounts/blacklisted.html", {"message": message}, status=403

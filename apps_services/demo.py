@@ -70,7 +70,15 @@ def seed_apps(result: dict) -> None:
         "app_key": app.app_key,
         "app_secret": secret,
         "service_id": app.service_id,
-        # The authorization page itself arrives with the authorization flow (SPEC §4.7).
         "authorization_url": base_url + app.authorization_path(),
         "redirect_url": app.redirect_url,
+    }
+    # What a developer needs to try the Open API by hand (README › "Try the Open API").
+    result["open_api"] = {
+        "authorize_as": "the seller login above (Seller Center stand-in)",
+        "seller_center": f"{base_url}/seller/login/",
+        "token_get": f"{base_url}/api/v2/token/get?app_key={app.app_key}"
+        "&app_secret=<app secret>&auth_code=<code>&grant_type=authorized_code",
+        "authorized_shops": f"{base_url}/authorization/202309/shops",
+        "reference": f"{base_url}/open/openapi.json",
     }

@@ -3,6 +3,7 @@ locks the row and runs the FSM transition; the admin never writes the state itse
 
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -16,13 +17,20 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from categories.models import Track
+
 from . import services
 from .forms import RejectForm, field_label
 from .models import (
+    COMPLIANCE_PERMISSION,
+    MAX_CONSECUTIVE_REJECTIONS,
     REVIEW_PERMISSION,
     Application,
     ApplicationTransition,
     CompanyEntity,
+    ComplianceReview,
+    ComplianceState,
+    ComplianceTransition,
     Notification,
     State,
 )
@@ -256,7 +264,11 @@ class ApplicationAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "can_review": self.has_review_permission(request),
+            "can_require_compliance": request.user.has_perm(COMPLIANCE_PERMISSION),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _decide(self, request, object_id, **decision) -> bool:
@@ -385,3 +397,247 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Compliance and legal review (SPEC §3.14) ---------------------------------------------
+
+
+class ComplianceTransitionInline(admin.TabularInline):
+    model = ComplianceTransition
+    extra = 0
+    can_delete = False
+    fields = ("at", "by", "name", "source", "target", "reason", "submitted_answers")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("Compliance history")
+
+    @admin.display(description=gettext_lazy("answers as submitted"))
+    def submitted_answers(self, obj):
+        return format_html_join(
+            "",
+            "<div><b>{}:</b> {}</div>",
+            ((ComplianceReview._meta.get_field(k).verbose_name, v) for k, v in obj.answers.items()),
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def developer_accounts():
+    from accounts.models import User
+
+    return User.objects.filter(
+        pk__in=Application.objects.filter(category__role__track=Track.DEVELOPER).values("user")
+    ).order_by("email")
+
+
+class RequireComplianceForm(forms.Form):
+    partner = forms.ModelChoiceField(label=gettext_lazy("Developer"), queryset=developer_accounts())
+    reason = forms.CharField(
+        label=gettext_lazy("Why (shown to the partner)"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = developer_accounts()
+
+
+@admin.register(ComplianceReview)
+class ComplianceReviewAdmin(admin.ModelAdmin):
+    """The security review queue. Like applications, every field is read-only; decisions go
+    through `services.decide_security_review`."""
+
+    change_form_template = "admin/onboarding/compliancereview/change_form.html"
+    change_list_template = "admin/onboarding/compliancereview/change_list.html"
+    list_display = (
+        "id",
+        "partner",
+        "status",
+        "required",
+        "rejections",
+        "questionnaire_requested_at",
+        "submitted_at",
+    )
+    list_filter = ("state", "marked_required", "questionnaire_region", "consecutive_rejections")
+    search_fields = ("user__email", "user__company_entity__legal_name", "incident_contact_email")
+    list_select_related = ("user",)
+    ordering = ("submitted_at", "pk")
+    inlines = [ComplianceTransitionInline]
+    fieldsets = (
+        (
+            gettext_lazy("Review"),
+            {
+                "fields": (
+                    "user",
+                    "state",
+                    "required",
+                    "rejections",
+                    "account_status",
+                    "questionnaire_region",
+                    "questionnaire_requested_at",
+                    "submitted_at",
+                    "decided_at",
+                    "decided_by",
+                    "rejection_reason",
+                )
+            },
+        ),
+        (
+            gettext_lazy("Security review (in English)"),
+            {"fields": ComplianceReview.SECURITY_FIELDS},
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.is_staff and request.user.has_perm(COMPLIANCE_PERMISSION)
+
+    @admin.display(description=gettext_lazy("partner"), ordering="user__email")
+    def partner(self, obj):
+        return obj.user.email
+
+    @admin.display(description=gettext_lazy("status"), ordering="state")
+    def status(self, obj):
+        return obj.get_state_display()
+
+    @admin.display(description=gettext_lazy("required"))
+    def required(self, obj):
+        return obj.required_because() or _("Not required")
+
+    @admin.display(description=gettext_lazy("consecutive rejections"))
+    def rejections(self, obj):
+        return _("%(n)s of %(limit)s") % {
+            "n": obj.consecutive_rejections,
+            "limit": MAX_CONSECUTIVE_REJECTIONS,
+        }
+
+    @admin.display(description=gettext_lazy("account"))
+    def account_status(self, obj):
+        if obj.user.is_blacklisted:
+            return _("Blacklisted on %(when)s: %(reason)s") % {
+                "when": obj.user.blacklisted_at.strftime("%Y-%m-%d %H:%M"),
+                "reason": obj.user.blacklist_reason,
+            }
+        return _("Active")
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/approve/",
+                wrap(self.approve_view),
+                name="onboarding_compliancereview_approve",
+            ),
+            path(
+                "<int:object_id>/reject/",
+                wrap(self.reject_view),
+                name="onboarding_compliancereview_reject",
+            ),
+            path(
+                "require/",
+                wrap(self.require_view),
+                name="onboarding_compliancereview_require",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_review": self.has_review_permission(request),
+            "limit": MAX_CONSECUTIVE_REJECTIONS,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def _decide(self, request, object_id, **decision) -> None:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        try:
+            review = services.decide_security_review(
+                review_id=object_id, by=request.user, **decision
+            )
+        except ComplianceReview.DoesNotExist as exc:
+            raise Http404 from exc
+        except services.DecisionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        message = _("The security review is now %(state)s; the partner is notified.") % {
+            "state": review.get_state_display()
+        }
+        if review.state == ComplianceState.REJECTED and review.user.is_blacklisted:
+            message += " " + _(
+                "That was rejection %(n)s in a row: the account is now blacklisted."
+            ) % {"n": review.consecutive_rejections}
+        self.message_user(request, message, messages.SUCCESS)
+
+    def approve_view(self, request, object_id):
+        if request.method == "POST":
+            self._decide(request, object_id, approve=True)
+        return redirect("admin:onboarding_compliancereview_change", object_id)
+
+    def reject_view(self, request, object_id):
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        review = ComplianceReview.objects.select_related("user").filter(pk=object_id).first()
+        if review is None:
+            raise Http404
+        form = RejectForm(request.POST or None, with_fields=False)
+        if request.method == "POST" and form.is_valid():
+            self._decide(request, object_id, approve=False, reason=form.cleaned_data["reason"])
+            return redirect("admin:onboarding_compliancereview_change", object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": review,
+            "form": form,
+            "limit": MAX_CONSECUTIVE_REJECTIONS,
+            "blacklists": review.next_rejection_blacklists,
+            "title": _("Reject the security review of %(user)s") % {"user": review.user},
+        }
+        return TemplateResponse(request, "admin/onboarding/compliancereview/reject.html", context)
+
+    def require_view(self, request):
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        form = RequireComplianceForm(
+            request.POST or None, initial={"partner": request.GET.get("user")}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                review = services.require_compliance_review(
+                    user=form.cleaned_data["partner"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.DecisionRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(
+                    request,
+                    _("A compliance review is now required for %(user)s; they are notified.")
+                    % {"user": review.user},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:onboarding_compliancereview_change", review.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": _("Require a compliance review"),
+        }
+        return TemplateResponse(request, "admin/onboarding/compliancereview/require.html", context)

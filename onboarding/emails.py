@@ -6,7 +6,14 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from .forms import field_label
-from .models import Application, Notification
+from .models import (
+    MAX_CONSECUTIVE_REJECTIONS,
+    QUESTIONNAIRE_CONTACTS,
+    Application,
+    ComplianceReview,
+    Notification,
+    QuestionnaireRegion,
+)
 
 
 def decision_notification(application: Application, *, approved: bool) -> dict:
@@ -25,6 +32,50 @@ def decision_notification(application: Application, *, approved: bool) -> dict:
         "title": title % {"category": application.category.name, "market": application.market},
         "body": render_to_string("onboarding/email/decision_message.txt", context).strip(),
         "url": application.get_absolute_url(),
+    }
+
+
+def questionnaire_text(region: str) -> str:
+    """The due-diligence questionnaire of a region's Partner Development & Management team."""
+    region = QuestionnaireRegion(region)
+    context = {"region": region, "contact": QUESTIONNAIRE_CONTACTS[region]}
+    return render_to_string(f"onboarding/email/questionnaire_{region.value}.txt", context).strip()
+
+
+def questionnaire_notification(review: ComplianceReview) -> dict:
+    """SPEC §3.14: the questionnaire the partner requested, for their region."""
+    region = QuestionnaireRegion(review.questionnaire_region)
+    return {
+        "user": review.user,
+        "kind": Notification.Kind.QUESTIONNAIRE,
+        "title": _("Due-diligence questionnaire (%(region)s)") % {"region": region.label},
+        "body": questionnaire_text(region),
+        "url": review.get_absolute_url(),
+    }
+
+
+SECURITY_REVIEW_TITLES = {
+    "required": (Notification.Kind.COMPLIANCE_REQUIRED, _("Compliance review required")),
+    "approved": (Notification.Kind.SECURITY_APPROVED, _("Security review approved")),
+    "rejected": (Notification.Kind.SECURITY_REJECTED, _("Security review not approved")),
+    "blacklisted": (
+        Notification.Kind.ACCOUNT_BLACKLISTED,
+        _("Security review not approved: your account is blacklisted"),
+    ),
+}
+
+
+def security_review_notification(review: ComplianceReview, *, outcome: str) -> dict:
+    """A reviewer's word on the compliance review: required, approved, rejected, or
+    rejected for the last allowed time (the account is blacklisted)."""
+    kind, title = SECURITY_REVIEW_TITLES[outcome]
+    context = {"review": review, "outcome": outcome, "limit": MAX_CONSECUTIVE_REJECTIONS}
+    return {
+        "user": review.user,
+        "kind": kind,
+        "title": str(title),
+        "body": render_to_string("onboarding/email/security_review_message.txt", context).strip(),
+        "url": review.get_absolute_url(),
     }
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from categories.models import Market, PartnerType, Region, ServiceCategory
@@ -11,7 +12,7 @@ from categories.rules import (
     regions_for,
 )
 
-from .models import Application, CompanyEntity, Platform
+from .models import Application, CompanyEntity, ComplianceReview, Platform
 
 
 class GetStartedForm(forms.Form):
@@ -156,6 +157,32 @@ class CategoryInfoForm(forms.ModelForm):
         formfield_callback = https_by_default
         fields = ["service_plan", "team_size", "case_url", "supporting_document"]
         widgets = {"service_plan": forms.Textarea(attrs={"rows": 3})}
+
+
+class SecurityReviewForm(forms.ModelForm):
+    """SPEC §3.14: the security review, in English. "Save draft" keeps anything typed (in
+    English); Submit needs every required answer, which the model checks."""
+
+    class Meta:
+        model = ComplianceReview
+        fields = ComplianceReview.SECURITY_FIELDS
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in (
+                "encryption_at_rest",
+                "encryption_in_transit",
+                "access_control",
+                "data_retention",
+                "third_parties",
+            )
+        } | {"last_penetration_test_on": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The questions end in "?", where Django adds no label suffix: mark them in the label.
+        for name in ComplianceReview.REQUIRED_FIELDS:
+            self.fields[name].label = format_lazy("{} *", self.fields[name].label)
+            self.fields[name].label_suffix = ""
 
 
 class RejectForm(forms.Form):

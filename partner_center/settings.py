@@ -6,9 +6,11 @@ Set DATABASE_URL and REDIS_URL and the same code runs on PostgreSQL and a real b
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -108,6 +110,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Row locks do not exist on SQLite; IMMEDIATE transactions serialise writers instead.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # Tests use a file too, one per process: threads then wait for the write lock as in
+    # production, where an in-memory shared-cache database fails them with "table is locked".
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"partner-center-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -139,7 +146,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Embedded default: tasks run in-process, so nothing but Python is needed.
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_RESULT_BACKEND = "cache+memory://"
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -154,6 +161,21 @@ CELERY_BEAT_SCHEDULE: dict = {
     "onboarding-sweep-notifications": {
         "task": "onboarding.sweep_notifications",
         "schedule": float(os.environ.get("NOTIFICATION_SWEEP_SECONDS", "60")),
+    },
+    # SPEC §5.6: referral clicks counted in Redis reach the database (idempotent flush).
+    "referrals-flush-clicks": {
+        "task": "referrals.flush_clicks",
+        "schedule": float(os.environ.get("REFERRAL_CLICK_FLUSH_SECONDS", "10")),
+    },
+    # SPEC §4.9: webhook attempts that are due (retries, broker outage, worker restart).
+    "apps_services-sweep-webhooks": {
+        "task": "apps_services.sweep_webhooks",
+        "schedule": float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "60")),
+    },
+    # SPEC §4.9: type 7 webhooks, daily, for authorizations ending within 30 days.
+    "apps_services-notify-expiring-authorizations": {
+        "task": "apps_services.notify_expiring_authorizations",
+        "schedule": crontab(hour=3, minute=0),
     },
 }
 # A notification claimed longer ago than this, and still not sent, was held by a worker that
@@ -222,6 +244,37 @@ APP_SECRET_ROTATION_GRACE_HOURS = int(os.environ.get("APP_SECRET_ROTATION_GRACE_
 # Redirect and webhook URLs must be https; http://localhost and http://127.0.0.1 are also
 # accepted with DEBUG on, or when this is on (a local demo served with DEBUG off).
 ALLOW_HTTP_LOCALHOST_REDIRECTS = env_bool("ALLOW_HTTP_LOCALHOST_REDIRECTS", False)
+# SPEC §4.9: webhook URLs that resolve to private, loopback or link-local addresses are refused
+# (no server-side request forgery) unless DEBUG is on or this is set (tests, local demos).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+# A delivery succeeds on HTTP 200 within this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = 3
+# After a failed attempt, the next one comes this many seconds later: 2 min, 30 min, 3 h, 12 h;
+# then the delivery is given up (the developer can still redeliver it).
+WEBHOOK_RETRY_DELAYS = [120, 1800, 3 * 3600, 12 * 3600]
+# A delivery claimed longer ago than this, with no attempt logged, was held by a worker that
+# died mid-send: the sweep takes it over.
+WEBHOOK_CLAIM_STALE_SECONDS = int(os.environ.get("WEBHOOK_CLAIM_STALE_SECONDS", "120"))
+
+# --- Shop registration referrals (SPEC §5) ----------------------------------------------
+# "redis": a click is counted in Redis and flushed to the database by Celery beat, so the
+# public redirect writes nothing to the database; "database": one atomic UPDATE per click.
+REFERRAL_CLICK_COUNTER = os.environ.get("REFERRAL_CLICK_COUNTER") or (
+    "redis" if REDIS_URL else "database"
+)
+if REFERRAL_CLICK_COUNTER not in {"redis", "database"}:
+    raise RuntimeError("REFERRAL_CLICK_COUNTER must be 'redis' or 'database'.")
+REFERRAL_CLICKS_REDIS_URL = os.environ.get("REFERRAL_CLICKS_REDIS_URL") or REDIS_URL
+if REFERRAL_CLICK_COUNTER == "redis" and not REFERRAL_CLICKS_REDIS_URL:
+    raise RuntimeError("REFERRAL_CLICK_COUNTER=redis needs REDIS_URL or REFERRAL_CLICKS_REDIS_URL.")
+# How long the public redirect trusts its cached token -> (link, on/off) answer. Publish and
+# deactivate overwrite the entry at once; this only bounds an edit made behind their back.
+REFERRAL_LINK_CACHE_SECONDS = int(os.environ.get("REFERRAL_LINK_CACHE_SECONDS", "300"))
+# Where the referral URLs handed to sellers point, e.g. https://pc.example.com (no trailing
+# slash); empty: the host the partner's page was served on.
+REFERRAL_LINK_BASE_URL = os.environ.get("REFERRAL_LINK_BASE_URL", "").rstrip("/")
+# bench/ only: mounts a bare Django redirect view to compare the referral redirect with.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
 # --- Internationalisation ------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -269,8 +322,32 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # SPEC §4.8: Open API credentials travel in query strings; no log line may show them.
+    "filters": {"redact_credentials": {"()": "apps_services.redaction.RedactCredentials"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_credentials"],
+        },
+        # Django's development server access log, with the same filter.
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["redact_credentials"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }

@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts.views import allauth_change_redirect
+from apps_services import api
+from sellers import views as seller_views
 
 admin.site.site_header = "Partner Center review"
 admin.site.site_title = "Partner Center review"
@@ -18,5 +20,18 @@ urlpatterns = [
     path("catalog/", include("categories.urls")),
     path("onboarding/", include("onboarding.urls")),
     path("apps/", include("apps_services.urls")),
+    path("seller/", include("sellers.urls")),
+    # SPEC §4.7-4.8: the seller authorization link and the Open API, at the paths TikTok Shop
+    # publishes, so integrations only change their base URL.
+    path("open/authorize", seller_views.authorize, name="open-authorize"),
+    path("open/openapi.json", api.openapi_document, name="open-api-document"),
+    path("api/v2/token/get", api.token_get, name="open-api-token-get"),
+    path("api/v2/token/refresh", api.token_refresh, name="open-api-token-refresh"),
+    path("authorization/202309/shops", api.authorized_shops, name="open-api-shops"),
+    path("authorization/202403/shops", api.deauthorize_shop, name="open-api-deauthorize"),
+    # Anything else under the API prefixes answers in the API's JSON shape, never HTML.
+    re_path(r"^(?:api|authorization)/", api.not_found),
+    # The partner pages (referrals/…) and the public short link r/<token> (SPEC §5).
+    path("", include("referrals.urls")),
     path("", include("accounts.urls")),
 ]

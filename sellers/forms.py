@@ -103,3 +103,10 @@ class SellerRowForm(forms.Form):
             prefix = "" if field == NON_FIELD_ERRORS else f"{field}: "
             parts.extend(f"{prefix}{error}" for error in errors)
         return "; ".join(parts)
+
+
+class SellerLoginForm(forms.Form):
+    """The Seller Center stand-in's own login (SPEC §6), apart from Partner Center's."""
+
+    login = forms.CharField(label=_("Email or phone number"), max_length=254)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)

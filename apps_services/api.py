@@ -1,0 +1,227 @@
+"""The Open API (SPEC §4.8): token endpoints and the authorized shops endpoints, in the
+public protocol TikTok Shop documents, so an integration written for it works here by
+changing only the base URL.
+
+Every answer is JSON with `code` (0 = success), `message`, `request_id` and, on success,
+`data` — errors included: a refusal, a 404 and a 405 answer the same shape. These views are
+machine-to-machine (credentials or a signature in every request), hence csrf_exempt. Nothing
+here logs a query string: it carries the app secret, codes and tokens.
+"""
+
+import logging
+import secrets
+import time
+from functools import wraps
+
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from . import services, signing
+from .models import App
+from .openapi import document
+from .services import ApiRefusal, ErrorCode
+
+logger = logging.getLogger(__name__)
+
+STATUS = {
+    ErrorCode.INVALID_PARAMETER: 400,
+    ErrorCode.UNKNOWN_APP_KEY: 401,
+    ErrorCode.WRONG_APP_SECRET: 401,
+    ErrorCode.WRONG_GRANT_TYPE: 400,
+    ErrorCode.INVALID_AUTH_CODE: 400,
+    ErrorCode.AUTH_CODE_EXPIRED: 400,
+    ErrorCode.AUTH_CODE_USED: 400,
+    ErrorCode.INVALID_REFRESH_TOKEN: 400,
+    ErrorCode.REFRESH_TOKEN_EXPIRED: 400,
+    ErrorCode.REFRESH_TOKEN_REVOKED: 400,
+    ErrorCode.APP_DEACTIVATED: 403,
+    ErrorCode.AUTHORIZATION_ENDED: 403,
+    ErrorCode.INVALID_SIGN: 401,
+    ErrorCode.INVALID_TIMESTAMP: 401,
+    ErrorCode.INVALID_ACCESS_TOKEN: 401,
+    ErrorCode.ACCESS_TOKEN_EXPIRED: 401,
+    ErrorCode.ACCESS_TOKEN_REVOKED: 401,
+    ErrorCode.SHOP_NOT_AUTHORIZED: 404,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.INTERNAL_ERROR: 500,
+}
+
+
+def new_request_id() -> str:
+    # Like TikTok Shop's: the time, then random hex, so support can place it in the logs.
+    return f"{timezone.now():%Y%m%d%H%M%S}{secrets.token_hex(10).upper()}"
+
+
+def answer(data=None, *, code: int = ErrorCode.OK, message: str = "success", status: int = 200):
+    body = {"code": int(code), "message": message, "request_id": new_request_id()}
+    if data is not None:
+        body["data"] = data
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"  # tokens must not sit in a cache
+    return response
+
+
+def refusal(exc: ApiRefusal):
+    return answer(code=exc.code, message=exc.message, status=STATUS[exc.code])
+
+
+def open_api(*methods: str):
+    """JSON for every outcome, a 405 in the protocol's shape, no CSRF (signed requests)."""
+
+    def decorator(view):
+        @csrf_exempt
+        @never_cache
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                response = refusal(
+                    ApiRefusal(
+                        ErrorCode.METHOD_NOT_ALLOWED,
+                        f"Use {' or '.join(methods)} for {request.path}.",
+                    )
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except ApiRefusal as exc:
+                logger.info("Open API %s refused: code %s.", request.path, int(exc.code))
+                return refusal(exc)
+            except Exception:
+                logger.exception("Open API %s failed.", request.path)
+                return refusal(
+                    ApiRefusal(ErrorCode.INTERNAL_ERROR, "Internal error. Try again later.")
+                )
+
+        return wrapper
+
+    return decorator
+
+
+def _token_data(grant: services.TokenGrant) -> dict:
+    authorization = grant.authorization
+    return {
+        "access_token": grant.access_token,
+        "access_token_expire_in": int(grant.access_token_expires_at.timestamp()),
+        "refresh_token": grant.refresh_token,
+        "refresh_token_expire_in": int(grant.refresh_token_expires_at.timestamp()),
+        "open_id": authorization.open_id,
+        "seller_name": authorization.seller_name,
+        "seller_base_region": authorization.seller_base_region,
+        "user_type": 0,  # 0 = seller
+        "granted_scopes": list(authorization.granted_scopes),
+    }
+
+
+def _require(params, *names: str) -> None:
+    missing = [name for name in names if not params.get(name)]
+    if missing:
+        raise ApiRefusal(
+            ErrorCode.INVALID_PARAMETER,
+            f"Missing required query parameter(s): {', '.join(missing)}.",
+        )
+
+
+def _grant_type(params, expected: str) -> None:
+    if params.get("grant_type") != expected:
+        raise ApiRefusal(ErrorCode.WRONG_GRANT_TYPE, f"grant_type must be {expected}.")
+
+
+@open_api("GET")
+def token_get(request):
+    """GET /api/v2/token/get: auth code → access token and refresh token."""
+    params = request.GET
+    _require(params, "app_key", "app_secret", "auth_code", "grant_type")
+    app = services.authenticate_app(app_key=params["app_key"], app_secret=params["app_secret"])
+    _grant_type(params, "authorized_code")
+    grant = services.exchange_auth_code(app=app, auth_code=params["auth_code"])
+    return answer(_token_data(grant))
+
+
+@open_api("GET")
+def token_refresh(request):
+    """GET /api/v2/token/refresh: refresh token → new access and refresh tokens."""
+    params = request.GET
+    _require(params, "app_key", "app_secret", "refresh_token", "grant_type")
+    app = services.authenticate_app(app_key=params["app_key"], app_secret=params["app_secret"])
+    _grant_type(params, "refresh_token")
+    grant = services.refresh_access_token(app=app, refresh_token=params["refresh_token"])
+    return answer(_token_data(grant))
+
+
+def signed_app(request) -> App:
+    """The app that signed this request (app_key, timestamp, sign), or ApiRefusal."""
+    params = {key: request.GET[key] for key in request.GET}
+    _require(params, "app_key", "timestamp", "sign")
+    app = App.objects.filter(app_key=params["app_key"]).first()
+    if app is None:
+        raise ApiRefusal(ErrorCode.UNKNOWN_APP_KEY, "Unknown app_key.")
+    if not signing.timestamp_fresh(params["timestamp"], now=time.time()):
+        raise ApiRefusal(
+            ErrorCode.INVALID_TIMESTAMP,
+            "timestamp must be the current Unix time in seconds (at most 5 minutes old and "
+            "30 seconds ahead). Check your server's clock.",
+        )
+    if not signing.signature_matches(
+        secrets=app.valid_secrets(),
+        sign=params["sign"],
+        path=request.path,
+        params=params,
+        body=request.body,
+        content_type=request.META.get("CONTENT_TYPE", ""),
+    ):
+        raise ApiRefusal(
+            ErrorCode.INVALID_SIGN,
+            "sign does not match. Sign app secret + path + sorted parameters (except sign and "
+            "access_token) + body + app secret with HMAC-SHA256 keyed by the app secret.",
+        )
+    services.ensure_app_active(app)
+    return app
+
+
+@open_api("GET")
+def authorized_shops(request):
+    """GET /authorization/202309/shops: the shops of this seller that authorized the app."""
+    app = signed_app(request)
+    authorization = services.authenticate_access_token(
+        app=app, access_token=request.headers.get("x-tts-access-token", "")
+    )
+    shops = app.authorizations.active().filter(open_id=authorization.open_id).order_by("pk")
+    return answer(
+        {
+            "shops": [
+                {
+                    "cipher": shop.shop_cipher,
+                    "code": shop.shop_code,
+                    "id": shop.shop_id,
+                    "name": shop.shop_name,
+                    "region": shop.shop_region,
+                    "seller_type": shop.seller_type,
+                }
+                for shop in shops
+            ]
+        }
+    )
+
+
+@open_api("DELETE")
+def deauthorize_shop(request):
+    """DELETE /authorization/202403/shops?shop_cipher=…: end a shop's authorization."""
+    app = signed_app(request)
+    _require(request.GET, "shop_cipher")
+    services.deauthorize_shop(app=app, shop_cipher=request.GET["shop_cipher"])
+    return answer({})
+
+
+@open_api("GET", "POST", "PUT", "PATCH", "DELETE")
+def not_found(request, *args, **kwargs):
+    raise ApiRefusal(ErrorCode.NOT_FOUND, f"No Open API endpoint at {request.path}.")
+
+
+@never_cache
+def openapi_document(request):
+    """The OpenAPI 3 description of these endpoints, for tools and for reading."""
+    return JsonResponse(document(request.build_absolute_uri("/").rstrip("/")))

@@ -1,0 +1,263 @@
+"""The OpenAPI 3.1 description of the Open API endpoints and webhooks, served at
+/open/openapi.json. Kept by hand next to the views it describes (api.py, signing.py)."""
+
+from .services import ErrorCode
+
+ERROR_TABLE = "\n".join(
+    f"| {int(code)} | {code.name.lower().replace('_', ' ')} |" for code in ErrorCode
+)
+
+DESCRIPTION = f"""
+Seller authorization and the Open API of Partner Center, in the protocol TikTok Shop
+publishes: an integration written for TikTok Shop works here by changing only the base URL.
+
+**Flow.** Send the seller to `/open/authorize?service_id=<service id>&state=<opaque>`. After
+consent, the seller's browser arrives at your Redirect URL with `?code=<auth code>&state=…`
+(or `?code=null&error=auth_denied&state=…` when they deny). Exchange the code within 30
+minutes at `/api/v2/token/get`; it is single use, and presenting it again revokes the tokens
+issued from it. Access tokens last 7 days; refresh with `/api/v2/token/refresh` (the refresh
+token rotates).
+
+**Every answer** is JSON: `code` (integer, 0 = success), `message`, `request_id`, and `data`
+on success. Errors answer a non-zero `code` and a 4xx status:
+
+| code | meaning |
+| --- | --- |
+{ERROR_TABLE}
+
+**Signed requests** (`/authorization/...`) carry `app_key`, `timestamp` (Unix seconds,
+at most 5 minutes old and 30 seconds ahead) and `sign` =
+lowercase hex HMAC-SHA256, keyed with the app secret, over
+`app_secret + path + (each query parameter except sign and access_token, sorted by key, as
+key followed by value) + raw body (unless multipart/form-data) + app_secret`.
+
+**Webhooks** are POSTed to the app's Webhook URL with a JSON body and the header
+`Authorization` = lowercase hex HMAC-SHA256, keyed with the app secret, over app key + raw
+body. Answer HTTP 200 within 3 seconds; otherwise the delivery is retried after 2 minutes,
+30 minutes, 3 hours and 12 hours, then given up (redeliver it from the webhook log).
+"""
+
+
+def _envelope(data_schema: dict | None) -> dict:
+    properties = {
+        "code": {"type": "integer", "description": "0 = success", "example": 0},
+        "message": {"type": "string", "example": "success"},
+        "request_id": {"type": "string", "example": "20260101120000A1B2C3D4E5F6A7B8C9D0E1"},
+    }
+    if data_schema is not None:
+        properties["data"] = data_schema
+    return {
+        "type": "object",
+        "required": ["code", "message", "request_id"],
+        "properties": properties,
+    }
+
+
+def _query(name: str, description: str, *, required: bool = True, example=None) -> dict:
+    parameter = {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+SIGNED_PARAMETERS = [
+    _query("app_key", "Your app key."),
+    _query("timestamp", "Current Unix time in seconds.", example="1767268800"),
+    _query("sign", "The request signature (see the description)."),
+]
+
+ERROR_RESPONSE = {
+    "description": "Refused: a non-zero code and a message saying what to do.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _json(schema_ref: str, description: str = "Success") -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": schema_ref}}},
+    }
+
+
+def _webhook(summary: str, type_value: int, data_properties: dict) -> dict:
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [
+                {
+                    "name": "Authorization",
+                    "in": "header",
+                    "required": True,
+                    "description": "Lowercase hex HMAC-SHA256 (key: app secret) over app key "
+                    "+ raw body.",
+                    "schema": {"type": "string"},
+                }
+            ],
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["type", "tts_notification_id", "shop_id", "timestamp"],
+                            "properties": {
+                                "type": {"type": "integer", "const": type_value},
+                                "tts_notification_id": {"type": "string"},
+                                "shop_id": {"type": "string"},
+                                "timestamp": {"type": "integer", "description": "Unix seconds"},
+                                "data": {"type": "object", "properties": data_properties},
+                            },
+                        }
+                    }
+                }
+            },
+            "responses": {"200": {"description": "Received (within 3 seconds)."}},
+        }
+    }
+
+
+def document(base_url: str) -> dict:
+    token_parameters = [
+        _query("app_key", "Your app key."),
+        _query("app_secret", "Your app secret."),
+    ]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Partner Center Open API",
+            "version": "2026-01",
+            "description": DESCRIPTION,
+        },
+        "servers": [{"url": base_url}],
+        "paths": {
+            "/api/v2/token/get": {
+                "get": {
+                    "summary": "Exchange an auth code for an access token and a refresh token",
+                    "operationId": "getToken",
+                    "parameters": [
+                        *token_parameters,
+                        _query("auth_code", "The code your Redirect URL received."),
+                        _query("grant_type", "Always authorized_code.", example="authorized_code"),
+                    ],
+                    "responses": {
+                        "200": _json("#/components/schemas/TokenResponse"),
+                        "4XX": ERROR_RESPONSE,
+                    },
+                }
+            },
+            "/api/v2/token/refresh": {
+                "get": {
+                    "summary": "Refresh an access token (the refresh token rotates)",
+                    "operationId": "refreshToken",
+                    "parameters": [
+                        *token_parameters,
+                        _query("refresh_token", "The newest refresh token you hold."),
+                        _query("grant_type", "Always refresh_token.", example="refresh_token"),
+                    ],
+                    "responses": {
+                        "200": _json("#/components/schemas/TokenResponse"),
+                        "4XX": ERROR_RESPONSE,
+                    },
+                }
+            },
+            "/authorization/202309/shops": {
+                "get": {
+                    "summary": "Get the shops of the seller that authorized the app",
+                    "operationId": "getAuthorizedShops",
+                    "security": [{"accessToken": []}],
+                    "parameters": SIGNED_PARAMETERS,
+                    "responses": {
+                        "200": _json("#/components/schemas/ShopsResponse"),
+                        "4XX": ERROR_RESPONSE,
+                    },
+                }
+            },
+            "/authorization/202403/shops": {
+                "delete": {
+                    "summary": "End a shop's authorization of the app (developer side)",
+                    "operationId": "deauthorizeShop",
+                    "description": "Signed like every /authorization request; the access "
+                    "token header is not needed. The developer receives a type 6 webhook.",
+                    "parameters": [
+                        *SIGNED_PARAMETERS,
+                        _query("shop_cipher", "The shop's cipher from the shops endpoint."),
+                    ],
+                    "responses": {
+                        "200": _json("#/components/schemas/EmptyResponse"),
+                        "4XX": ERROR_RESPONSE,
+                    },
+                }
+            },
+        },
+        "webhooks": {
+            "sellerDeauthorization": _webhook(
+                "Seller deauthorization (type 6)", 6, {"message": {"type": "string"}}
+            ),
+            "upcomingAuthorizationExpiration": _webhook(
+                "Upcoming authorization expiration (type 7), daily from 30 days before",
+                7,
+                {
+                    "message": {"type": "string"},
+                    "expiration_time": {"type": "integer", "description": "Unix seconds"},
+                },
+            ),
+        },
+        "components": {
+            "securitySchemes": {
+                "accessToken": {"type": "apiKey", "in": "header", "name": "x-tts-access-token"}
+            },
+            "schemas": {
+                "Error": _envelope(None),
+                "EmptyResponse": _envelope({"type": "object"}),
+                "TokenResponse": _envelope(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "access_token": {"type": "string"},
+                            "access_token_expire_in": {
+                                "type": "integer",
+                                "description": "Absolute expiry, Unix seconds (7 days)",
+                            },
+                            "refresh_token": {"type": "string"},
+                            "refresh_token_expire_in": {
+                                "type": "integer",
+                                "description": "Absolute expiry, Unix seconds",
+                            },
+                            "open_id": {"type": "string"},
+                            "seller_name": {"type": "string"},
+                            "seller_base_region": {"type": "string", "example": "US"},
+                            "user_type": {"type": "integer", "description": "0 = seller"},
+                            "granted_scopes": {"type": "array", "items": {"type": "string"}},
+                        },
+                    }
+                ),
+                "ShopsResponse": _envelope(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "shops": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Shop"},
+                            }
+                        },
+                    }
+                ),
+                "Shop": {
+                    "type": "object",
+                    "properties": {
+                        "cipher": {"type": "string"},
+                        "code": {"type": "string"},
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "region": {"type": "string"},
+                        "seller_type": {"type": "string", "enum": ["LOCAL", "CROSS_BORDER"]},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,143 @@
+"""SPEC §5: creating, publishing and deactivating the shop registration service, and
+attributing sellers who sign up through its links.
+
+Locking for service transitions lives here, and only here: each action locks the service row
+before changing it, so two tabs publishing and deactivating at once are serialised.
+"""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from categories.models import Market, ServiceCategory
+
+from . import tracking
+from .models import (
+    ReferralLink,
+    ReferralSignup,
+    SellerType,
+    ServiceState,
+    ServiceType,
+    ShopRegistrationService,
+    shop_registration_applications,
+)
+
+NOT_APPROVED = _(
+    "The shop registration service needs an approved “Shop registration” service category "
+    "for this target market. Apply for it in My Account › Profile › Service category "
+    "(+ Category & market), then come back once it is approved."
+)
+PUBLIC_NOT_AVAILABLE = _("Public shop registration services are not available now.")
+
+
+class ServiceActionRefused(Exception):
+    """A publish or deactivate that cannot happen; the message says why."""
+
+
+def can_create_service(user: User) -> bool:
+    return shop_registration_applications(user).exists()
+
+
+def create_service(
+    *,
+    user: User,
+    category: ServiceCategory,
+    market: Market,
+    name: str,
+    description: str,
+    contact_email: str,
+    service_type: str = ServiceType.CUSTOM,
+) -> ShopRegistrationService:
+    """Create a draft custom service (SPEC §5.2). Raises ValidationError keyed by field."""
+    user.ensure_can_write()
+    if service_type != ServiceType.CUSTOM:
+        raise ValidationError({"service_type": PUBLIC_NOT_AVAILABLE})
+    granted = shop_registration_applications(user).filter(category=category, market=market)
+    if not granted.exists():
+        raise ValidationError(NOT_APPROVED, code="not_approved")
+    service = ShopRegistrationService(
+        partner=user,
+        service_type=service_type,
+        category=category,
+        market=market,
+        name=name,
+        description=description,
+        contact_email=contact_email,
+    )
+    service.full_clean(exclude=["state"])  # protected: only transitions set it
+    with transaction.atomic():
+        service.save()
+    return service
+
+
+def publish_service(*, service_id: int, by: User) -> ShopRegistrationService:
+    """Turn the service On (SPEC §5.3). The first publish issues the two links; later ones
+    reuse them, so the URLs never change (SPEC §5.4)."""
+    by.ensure_can_write()
+    with transaction.atomic():
+        service = (
+            ShopRegistrationService.objects.select_for_update()
+            .select_related("market")
+            .get(pk=service_id, partner=by)
+        )
+        if service.state == ServiceState.ON:
+            return service  # publishing twice (double click) is not an error
+        granted = shop_registration_applications(by).filter(
+            category_id=service.category_id, market_id=service.market_id
+        )
+        if not granted.exists():
+            raise ServiceActionRefused(NOT_APPROVED)
+        service.publish(by=by)
+        service.save()
+        for kind in SellerType:
+            ReferralLink.objects.get_or_create(service=service, seller_type=kind)
+        transaction.on_commit(partial(tracking.refresh_service_links, service.pk))
+    return service
+
+
+def deactivate_service(*, service_id: int, by: User) -> ShopRegistrationService:
+    """Turn the service Off: its links show "not available" until it is published again."""
+    by.ensure_can_write()
+    with transaction.atomic():
+        service = ShopRegistrationService.objects.select_for_update().get(pk=service_id, partner=by)
+        if service.state == ServiceState.OFF:
+            return service
+        if service.state != ServiceState.ON:
+            raise ServiceActionRefused(_("Only a published service can be deactivated."))
+        service.deactivate(by=by)
+        service.save()
+        transaction.on_commit(partial(tracking.refresh_service_links, service.pk))
+    return service
+
+
+def active_link(token: str) -> ReferralLink | None:
+    """The link behind `token` if its service is On, else None."""
+    if not token or len(token) > tracking.MAX_TOKEN_LENGTH:
+        return None
+    return (
+        ReferralLink.objects.select_related("service", "service__market")
+        .filter(token=token, service__state=ServiceState.ON)
+        .first()
+    )
+
+
+def attribute_signup(*, token: str, seller_account_id: str) -> ReferralSignup | None:
+    """Credit a new seller to the link they came through (SPEC §5.5).
+
+    Only a link of a service that is On attributes. A seller is attributed once: the unique
+    seller account id decides, even if two sign-up requests race.
+    """
+    link = active_link(token)
+    if link is None:
+        return None
+    try:
+        with transaction.atomic():
+            signup, _created = ReferralSignup.objects.get_or_create(
+                seller_account_id=str(seller_account_id), defaults={"link": link}
+            )
+    except IntegrityError:
+        signup = ReferralSignup.objects.get(seller_account_id=str(seller_account_id))
+    return signup

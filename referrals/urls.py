@@ -1,0 +1,24 @@
+"""Mounted at the site root: the partner pages live under referrals/, the public link is
+the short r/<token> (SPEC §5.5)."""
+
+from django.conf import settings
+from django.urls import path
+
+from . import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("r/<slug:token>", views.link_redirect, name="redirect"),
+    path("referrals/", views.service_list, name="service-list"),
+    path("referrals/create/", views.service_create, name="service-create"),
+    path("referrals/<int:pk>/", views.service_detail, name="service-detail"),
+    path("referrals/<int:pk>/publish/", views.service_publish, name="service-publish"),
+    path("referrals/<int:pk>/deactivate/", views.service_deactivate, name="service-deactivate"),
+    path("referrals/<int:pk>/links/", views.service_links, name="service-links"),
+    path("referrals/<int:pk>/links/<slug:kind>/qr.png", views.link_qr, name="link-qr"),
+]
+
+if settings.BENCH_ENDPOINTS:
+    # Next to r/<token>, so URL resolution costs both the same in the benchmark.
+    urlpatterns.insert(1, path("r-bare/", views.bench_bare_redirect, name="bench-bare-redirect"))
