@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install migrate lint typecheck format browser-deps worker beat clean
+.PHONY: run test setup install migrate lint typecheck format messages browser-deps worker beat clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -44,7 +44,16 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Debian's chromium for the browser tests (needs root; CI runs it). Elsewhere they skip.
+# Needs GNU gettext (apt-get install gettext). Collects new strings into the .po files; translate
+# them, then run it again to compile the .mo files, which are committed so `make run` needs
+# no gettext.
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=bench --ignore=node_modules
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+# Debian's chromium for the browser tests (needs root; CI runs it) and axe-core for the
+# accessibility audit (npm ci, when npm is installed). Without them those tests skip.
 browser-deps:
 	scripts/install-browser.sh
 

@@ -1,6 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import Center, User
@@ -12,6 +14,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # SPEC §1.3: an account belongs to the center it signed up on.
         user = super().save_user(request, user, form, commit=False)
         user.center = Center.for_host(request.get_host())
+        # The language the partner signed up in (switcher or browser) is theirs until they
+        # switch: emails written outside their own requests use it.
+        user.language = translation.get_language() or ""
         if commit:
             user.save()
         return user
@@ -29,6 +34,27 @@ class AccountAdapter(DefaultAccountAdapter):
             )
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
+
+    def post_login(self, request, user, **kwargs):
+        response = super().post_login(request, user, **kwargs)
+        # The latest explicit choice wins: a language picked before logging in is kept on
+        # the account; otherwise the account's language follows the partner to this browser.
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in dict(settings.LANGUAGES):
+            if chosen != user.language:
+                User.objects.filter(pk=user.pk).update(language=chosen)
+        elif user.language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
     # SPEC §1.2: log in with email, or with the phone number once it is verified. allauth
     # calls these for phone logins; the portal's own code flow verifies numbers.

@@ -69,6 +69,11 @@ class User(AbstractUser):
         related_name="+",
         verbose_name=_("active partner role"),
     )
+    # The language picked in the switcher (or the browser's at sign-up). Notifications and
+    # emails written outside the partner's own request (a reviewer's decision, a task) use it.
+    language = models.CharField(
+        _("language"), max_length=16, choices=settings.LANGUAGES, blank=True
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -93,6 +98,10 @@ class User(AbstractUser):
     @property
     def is_blacklisted(self) -> bool:
         return self.blacklisted_at is not None
+
+    @property
+    def preferred_language(self) -> str:
+        return self.language or settings.LANGUAGE_CODE
 
     def blacklist(self, *, reason: str) -> None:
         """SPEC §3.14: a blacklisted account can log in and read, but write nothing."""

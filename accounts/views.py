@@ -1,15 +1,17 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views import i18n
+from django.views.decorators.http import require_http_methods, require_POST
 
 from categories.models import PartnerType
 
 from .forms import CHANGE_FORMS, SendCodeForm, VerifyPhoneForm
-from .models import Channel, Purpose, VerificationCode
+from .models import Channel, Purpose, User, VerificationCode
 from .services import TooManyCodes, send_verification_code
 
 
@@ -19,6 +21,17 @@ def home(request):
         return render(request, "accounts/landing.html")
     partner_types = PartnerType.objects.filter(is_active=True).order_by("position")
     return render(request, "accounts/dashboard.html", {"partner_types": partner_types})
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, which also keeps the choice on the account: notifications
+    and emails written outside the partner's own requests are in that language."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response
 
 
 @login_required

@@ -257,6 +257,7 @@ class App(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("app")
+        indexes = [models.Index(fields=["owner", "-created_at"], name="apps_app_owner_recent")]
         permissions = [("review_app", _("Can approve or reject public apps in app review"))]
 
     def __str__(self) -> str:
@@ -614,6 +615,7 @@ class AppEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("app history entry")
+        indexes = [models.Index(fields=["app", "at"], name="apps_appevent_history")]
         verbose_name_plural = _("app history")
 
     def __str__(self) -> str:
@@ -694,6 +696,12 @@ class Authorization(models.Model):
         verbose_name = _("seller authorization")
         constraints = [
             models.UniqueConstraint(fields=["app", "shop_id"], name="apps_authorization_app_shop"),
+        ]
+        # The "Authorized shops" tab: active first, newest first.
+        indexes = [
+            models.Index(
+                fields=["app", "revoked_at", "-authorized_at"], name="apps_authorization_list"
+            )
         ]
 
     def __str__(self) -> str:
@@ -913,6 +921,7 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(state="pending"),
                 name="apps_webhook_outbox",
             ),
+            models.Index(fields=["app", "-created_at"], name="apps_webhook_log"),
         ]
 
     def __str__(self) -> str:

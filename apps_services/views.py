@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -192,7 +193,7 @@ def app_rotate_secret(request, pk):
                 "A new app secret is issued: reveal it to copy it. The previous secret keeps "
                 "working until %(until)s UTC."
             )
-            % {"until": app.previous_secret_expires_at.strftime("%Y-%m-%d %H:%M")},
+            % {"until": date_format(app.previous_secret_expires_at, "SHORT_DATETIME_FORMAT")},
         )
     return redirect(app)
 

@@ -4,79 +4,82 @@ Ops may edit the rows in admin afterwards; `seed()` only (re)sets the fields lis
 """
 
 from django.db import transaction
+from django.utils.translation import gettext_noop as _
 
 from .models import Market, PartnerRole, PartnerType, Region, ServiceCategory, Track
 
+# The names are stored in English; `_` only marks them for makemessages, and the models'
+# `display_name` translates them when they are shown.
 MARKETS = [
-    ("US", "United States"),
-    ("UK", "United Kingdom"),
-    ("MY", "Malaysia"),
-    ("VN", "Vietnam"),
-    ("TH", "Thailand"),
-    ("PH", "Philippines"),
-    ("SG", "Singapore"),
-    ("ES", "Spain"),
-    ("DE", "Germany"),
-    ("FR", "France"),
-    ("IT", "Italy"),
-    ("JP", "Japan"),
+    ("US", _("United States")),
+    ("UK", _("United Kingdom")),
+    ("MY", _("Malaysia")),
+    ("VN", _("Vietnam")),
+    ("TH", _("Thailand")),
+    ("PH", _("Philippines")),
+    ("SG", _("Singapore")),
+    ("ES", _("Spain")),
+    ("DE", _("Germany")),
+    ("FR", _("France")),
+    ("IT", _("Italy")),
+    ("JP", _("Japan")),
 ]
-ALL_MARKETS = [code for code, _ in MARKETS]
+ALL_MARKETS = [code for code, _name in MARKETS]
 CROSS_BORDER_DEVELOPER_MARKETS = ["UK", "MY", "VN", "TH", "PH", "SG"]
 
 # Local regions carry the code of the market they serve; CN and HK are cross-border.
-CROSS_BORDER_REGIONS = [("CN", "Chinese mainland"), ("HK", "Hong Kong, China")]
+CROSS_BORDER_REGIONS = [("CN", _("Chinese mainland")), ("HK", _("Hong Kong, China"))]
 
 ROLES = [
-    ("creator-service-partner", "Creator Service Partner", Track.SERVICE_PARTNER),
-    ("seller-service-partner", "Seller Service Partner", Track.SERVICE_PARTNER),
-    ("creator-matchmaking", "Seller Service - Creator Matchmaking", Track.SERVICE_PARTNER),
-    ("tiktok-shop-partner", "TikTok Shop Partner", Track.SERVICE_PARTNER),
-    ("app-developer", "App developer", Track.DEVELOPER),
-    ("seller-inhouse-developer", "Seller in-house developer", Track.DEVELOPER),
+    ("creator-service-partner", _("Creator Service Partner"), Track.SERVICE_PARTNER),
+    ("seller-service-partner", _("Seller Service Partner"), Track.SERVICE_PARTNER),
+    ("creator-matchmaking", _("Seller Service - Creator Matchmaking"), Track.SERVICE_PARTNER),
+    ("tiktok-shop-partner", _("TikTok Shop Partner"), Track.SERVICE_PARTNER),
+    ("app-developer", _("App developer"), Track.DEVELOPER),
+    ("seller-inhouse-developer", _("Seller in-house developer"), Track.DEVELOPER),
 ]
 
 PARTNER_TYPES = [
     (
         "cap",
-        "Creator Agency Partner (CAP)",
+        _("Creator Agency Partner (CAP)"),
         Track.SERVICE_PARTNER,
-        "Agencies that recruit, manage and grow TikTok Shop creators.",
+        _("Agencies that recruit, manage and grow TikTok Shop creators."),
         ALL_MARKETS,
     ),
     (
         "mcn",
-        "MCN",
+        _("MCN"),
         Track.SERVICE_PARTNER,
-        "Multi-channel networks managing creators at scale.",
+        _("Multi-channel networks managing creators at scale."),
         ALL_MARKETS,
     ),
     (
         "tap",
-        "TikTok Shop Affiliate Partner (TAP)",
+        _("TikTok Shop Affiliate Partner (TAP)"),
         Track.SERVICE_PARTNER,
-        "Partners that match sellers with affiliate creators.",
+        _("Partners that match sellers with affiliate creators."),
         ALL_MARKETS,
     ),
     (
         "tsp",
-        "TikTok Shop Partner (TSP) / service provider",
+        _("TikTok Shop Partner (TSP) / service provider"),
         Track.SERVICE_PARTNER,
-        "Service providers that run shops, LIVE, short video and shop registration for sellers.",
+        _("Service providers that run shops, LIVE, short video and shop registration for sellers."),
         ALL_MARKETS,
     ),
     (
         "isv",
-        "App developer or system integrator (ISV)",
+        _("App developer or system integrator (ISV)"),
         Track.DEVELOPER,
-        "Build public or custom apps on the TikTok Shop Open API for many sellers.",
+        _("Build public or custom apps on the TikTok Shop Open API for many sellers."),
         CROSS_BORDER_DEVELOPER_MARKETS,
     ),
     (
         "seller",
-        "TikTok Shop Seller (seller in-house developer)",
+        _("TikTok Shop Seller (seller in-house developer)"),
         Track.DEVELOPER,
-        "Sellers building custom apps for their own shop.",
+        _("Sellers building custom apps for their own shop."),
         CROSS_BORDER_DEVELOPER_MARKETS,
     ),
 ]
@@ -84,40 +87,40 @@ PARTNER_TYPES = [
 # code, first level, secondary, role, partner types, markets, local, cross-border,
 # discontinued, grants shop registration
 CATEGORIES = [
-    ("creator-management", "Creator Service", "Creator Management", "creator-service-partner",
+    ("creator-management", _("Creator Service"), _("Creator Management"), "creator-service-partner",
      ["cap", "mcn"], ALL_MARKETS, True, True, False, False),
-    ("mass-recruiting", "Creator Service", "Mass Recruiting", "creator-service-partner",
+    ("mass-recruiting", _("Creator Service"), _("Mass Recruiting"), "creator-service-partner",
      ["cap", "mcn"], ALL_MARKETS, True, True, True, False),
-    ("mass-tutoring", "Creator Service", "Mass Tutoring", "creator-service-partner",
+    ("mass-tutoring", _("Creator Service"), _("Mass Tutoring"), "creator-service-partner",
      ["cap", "mcn"], ALL_MARKETS, True, True, True, False),
-    ("shop-management", "Seller Service", "Shop Management", "seller-service-partner",
+    ("shop-management", _("Seller Service"), _("Shop Management"), "seller-service-partner",
      ["tsp"], ALL_MARKETS, True, True, False, False),
-    ("live-management", "Seller Service", "LIVE Management", "seller-service-partner",
+    ("live-management", _("Seller Service"), _("LIVE Management"), "seller-service-partner",
      ["tsp", "cap", "mcn"], ALL_MARKETS, True, True, False, False),
-    ("short-video-management", "Seller Service", "Short Video Management",
+    ("short-video-management", _("Seller Service"), _("Short Video Management"),
      "seller-service-partner", ["tsp", "cap", "mcn"], ALL_MARKETS, True, True, False, False),
-    ("seller-affiliate-management", "Seller Service", "Seller affiliate Management",
+    ("seller-affiliate-management", _("Seller Service"), _("Seller affiliate Management"),
      "seller-service-partner", ["tsp", "tap"], ALL_MARKETS, True, True, False, False),
-    ("seller-shop-registration", "Seller Service", "Shop registration", "seller-service-partner",
-     ["tsp"], ["US"], True, True, False, True),
-    ("paid-media", "Seller Service", "Paid Media", "seller-service-partner",
+    ("seller-shop-registration", _("Seller Service"), _("Shop registration"),
+     "seller-service-partner", ["tsp"], ["US"], True, True, False, True),
+    ("paid-media", _("Seller Service"), _("Paid Media"), "seller-service-partner",
      ["tsp", "tap"], ALL_MARKETS, True, True, True, False),
-    ("creator-matchmaking", "Seller Service", "Creator matchmaking", "creator-matchmaking",
+    ("creator-matchmaking", _("Seller Service"), _("Creator matchmaking"), "creator-matchmaking",
      ["tap", "tsp"], ALL_MARKETS, True, True, False, False),
-    ("outsourced-shop-registration", "TikTok Shop Partner",
-     "Outsourced Operations › Shop registration", "tiktok-shop-partner",
+    ("outsourced-shop-registration", _("TikTok Shop Partner"),
+     _("Outsourced Operations › Shop registration"), "tiktok-shop-partner",
      ["tsp"], ["US"], True, True, False, True),
-    ("isv-order-management", "App developer (ISV)", "Order management", "app-developer",
+    ("isv-order-management", _("App developer (ISV)"), _("Order management"), "app-developer",
      ["isv"], ALL_MARKETS, True, True, False, False),
-    ("isv-product-management", "App developer (ISV)", "Product management", "app-developer",
+    ("isv-product-management", _("App developer (ISV)"), _("Product management"), "app-developer",
      ["isv"], ALL_MARKETS, True, True, False, False),
-    ("isv-customer-service", "App developer (ISV)", "Customer service", "app-developer",
+    ("isv-customer-service", _("App developer (ISV)"), _("Customer service"), "app-developer",
      ["isv"], ALL_MARKETS, True, True, False, False),
-    ("isv-marketing", "App developer (ISV)", "Marketing", "app-developer",
+    ("isv-marketing", _("App developer (ISV)"), _("Marketing"), "app-developer",
      ["isv"], ALL_MARKETS, True, True, False, False),
-    ("isv-erp", "App developer (ISV)", "ERP and multi-channel", "app-developer",
+    ("isv-erp", _("App developer (ISV)"), _("ERP and multi-channel"), "app-developer",
      ["isv"], ALL_MARKETS, True, True, False, False),
-    ("tiktok-shop-seller", "Seller inhouse developer", "TikTok Shop Seller",
+    ("tiktok-shop-seller", _("Seller inhouse developer"), _("TikTok Shop Seller"),
      "seller-inhouse-developer", ["seller"], ALL_MARKETS, True, True, False, False),
 ]  # fmt: skip
 

@@ -1,7 +1,15 @@
 """SPEC §2: the catalog is data, seeded by `seed_catalog` and editable in admin."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def translated(value: str) -> str:
+    """Catalog names are stored in English and marked for translation in catalog.py, so
+    they read in the visitor's language; a name ops typed in admin stays as typed."""
+    # gettext("") would return the catalog's header, not "".
+    return gettext(value) if value else value
 
 
 class Market(models.Model):
@@ -16,7 +24,11 @@ class Market(models.Model):
         verbose_name = _("market")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return translated(self.name)
 
 
 class Region(models.Model):
@@ -45,7 +57,11 @@ class Region(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return translated(self.name)
 
 
 class Track(models.TextChoices):
@@ -66,7 +82,11 @@ class PartnerRole(models.Model):
         verbose_name = _("partner role")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return translated(self.name)
 
 
 class PartnerType(models.Model):
@@ -90,7 +110,15 @@ class PartnerType(models.Model):
         verbose_name = _("partner type")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return translated(self.name)
+
+    @property
+    def display_description(self) -> str:
+        return translated(self.description)
 
 
 class ServiceCategoryQuerySet(models.QuerySet):
@@ -130,4 +158,12 @@ class ServiceCategory(models.Model):
         verbose_name_plural = _("service categories")
 
     def __str__(self) -> str:
-        return f"{self.first_level} › {self.name}"
+        return f"{self.display_first_level} › {self.display_name}"
+
+    @property
+    def display_first_level(self) -> str:
+        return translated(self.first_level)
+
+    @property
+    def display_name(self) -> str:
+        return translated(self.name)

@@ -80,11 +80,15 @@ def check_selection(
             message = _(
                 "Local partners can only target their own market (%(market)s); "
                 "%(chosen)s is not allowed."
-            ) % {"market": region.local_market.name, "chosen": market.name}
+            ) % {"market": region.local_market.display_name, "chosen": market.display_name}
         else:
             message = _(
                 "%(chosen)s is not open to cross-border %(type)s partners from %(region)s."
-            ) % {"chosen": market.name, "type": partner_type.name, "region": region.name}
+            ) % {
+                "chosen": market.display_name,
+                "type": partner_type.display_name,
+                "region": region.display_name,
+            }
         errors.setdefault("markets", []).append(message)
 
     if not categories:
@@ -110,7 +114,11 @@ def check_selection(
             ):
                 errors.setdefault("categories", []).append(
                     _("%(category)s is not available for %(type)s partners in %(market)s.")
-                    % {"category": category, "type": partner_type.name, "market": market.name}
+                    % {
+                        "category": category,
+                        "type": partner_type.display_name,
+                        "market": market.display_name,
+                    }
                 )
     if errors:
         raise ValidationError(errors)

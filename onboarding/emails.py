@@ -1,9 +1,15 @@
-"""One function per message the onboarding app sends."""
+"""One function per message the onboarding app sends.
+
+Each is written in the recipient's language, not the language of the request (a reviewer's)
+or of the worker that happens to build it.
+"""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .forms import field_label
 from .models import (
@@ -18,6 +24,11 @@ from .models import (
 
 def decision_notification(application: Application, *, approved: bool) -> dict:
     """The in-app notification (and email) for a review decision, as Notification fields."""
+    with translation.override(application.user.preferred_language):
+        return _decision_notification(application, approved=approved)
+
+
+def _decision_notification(application: Application, *, approved: bool) -> dict:
     reasons = [(field_label(k), v) for k, v in application.field_reasons.items()]
     context = {"application": application, "approved": approved, "field_reasons": reasons}
     if approved:
@@ -29,7 +40,8 @@ def decision_notification(application: Application, *, approved: bool) -> dict:
     return {
         "user": application.user,
         "kind": kind,
-        "title": title % {"category": application.category.name, "market": application.market},
+        "title": title
+        % {"category": application.category.display_name, "market": application.market},
         "body": render_to_string("onboarding/email/decision_message.txt", context).strip(),
         "url": application.get_absolute_url(),
     }
@@ -45,22 +57,24 @@ def questionnaire_text(region: str) -> str:
 def questionnaire_notification(review: ComplianceReview) -> dict:
     """SPEC §3.14: the questionnaire the partner requested, for their region."""
     region = QuestionnaireRegion(review.questionnaire_region)
-    return {
-        "user": review.user,
-        "kind": Notification.Kind.QUESTIONNAIRE,
-        "title": _("Due-diligence questionnaire (%(region)s)") % {"region": region.label},
-        "body": questionnaire_text(region),
-        "url": review.get_absolute_url(),
-    }
+    with translation.override(review.user.preferred_language):
+        return {
+            "user": review.user,
+            "kind": Notification.Kind.QUESTIONNAIRE,
+            "title": _("Due-diligence questionnaire (%(region)s)") % {"region": region.label},
+            "body": questionnaire_text(region),
+            "url": review.get_absolute_url(),
+        }
 
 
+# Lazy: the module is imported once, the titles are read in each recipient's language.
 SECURITY_REVIEW_TITLES = {
-    "required": (Notification.Kind.COMPLIANCE_REQUIRED, _("Compliance review required")),
-    "approved": (Notification.Kind.SECURITY_APPROVED, _("Security review approved")),
-    "rejected": (Notification.Kind.SECURITY_REJECTED, _("Security review not approved")),
+    "required": (Notification.Kind.COMPLIANCE_REQUIRED, gettext_lazy("Compliance review required")),
+    "approved": (Notification.Kind.SECURITY_APPROVED, gettext_lazy("Security review approved")),
+    "rejected": (Notification.Kind.SECURITY_REJECTED, gettext_lazy("Security review not approved")),
     "blacklisted": (
         Notification.Kind.ACCOUNT_BLACKLISTED,
-        _("Security review not approved: your account is blacklisted"),
+        gettext_lazy("Security review not approved: your account is blacklisted"),
     ),
 }
 
@@ -70,25 +84,30 @@ def security_review_notification(review: ComplianceReview, *, outcome: str) -> d
     rejected for the last allowed time (the account is blacklisted)."""
     kind, title = SECURITY_REVIEW_TITLES[outcome]
     context = {"review": review, "outcome": outcome, "limit": MAX_CONSECUTIVE_REJECTIONS}
-    return {
-        "user": review.user,
-        "kind": kind,
-        "title": str(title),
-        "body": render_to_string("onboarding/email/security_review_message.txt", context).strip(),
-        "url": review.get_absolute_url(),
-    }
+    with translation.override(review.user.preferred_language):
+        return {
+            "user": review.user,
+            "kind": kind,
+            "title": str(title),
+            "body": render_to_string(
+                "onboarding/email/security_review_message.txt", context
+            ).strip(),
+            "url": review.get_absolute_url(),
+        }
 
 
 def send_notification(notification: Notification) -> None:
     """Email a notification. The Message-ID is derived from the row, so if a worker dies
     after the SMTP server accepted the message but before the row was marked sent, the copy
     the sweep sends carries the same id and mail systems treat it as one message."""
-    body = render_to_string(
-        "onboarding/email/notification_message.txt",
-        {"notification": notification, "base_url": settings.PORTAL_BASE_URL},
-    )
+    with translation.override(notification.user.preferred_language):
+        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}"
+        body = render_to_string(
+            "onboarding/email/notification_message.txt",
+            {"notification": notification, "base_url": settings.PORTAL_BASE_URL},
+        )
     message = EmailMessage(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}",
+        subject=subject,
         body=body,
         to=[notification.user.email],
         headers={"Message-ID": f"<notification-{notification.pk}@partner-center>"},

@@ -53,7 +53,7 @@ class GetStartedForm(forms.Form):
             )
         if region is not None:
             allowed = markets_for(center=user.center, region=region, partner_type=partner_type)
-            self.fields["markets"].choices = [(m.pk, m.name) for m in allowed]
+            self.fields["markets"].choices = [(m.pk, m.display_name) for m in allowed]
         open_categories = partner_type.categories.open_for_applications()
         self.fields["categories"].choices = [(c.pk, str(c)) for c in open_categories]
 

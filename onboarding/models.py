@@ -236,6 +236,24 @@ class ApplicationQuerySet(models.QuerySet):
         """Applications whose category role the partner holds (approved at least once)."""
         return self.filter(approved_at__isnull=False)
 
+    def counts_by_state(self) -> dict[str, int]:
+        """{state: how many}, every state present, in one query."""
+        counts = dict(self.order_by().values_list("state").annotate(n=models.Count("pk")))
+        return {state: counts.get(state, 0) for state in State.values}
+
+    def waiting_bands(self, bands, *, now=None) -> list[int]:
+        """How many were submitted within each (low, high) band of days ago (high None: no
+        end), in one query: the reviewer queue by age."""
+        now = now or timezone.now()
+        aggregates = {}
+        for i, (low, high) in enumerate(bands):
+            band = Q(submitted_at__lte=now - timedelta(days=low))
+            if high is not None:
+                band &= Q(submitted_at__gt=now - timedelta(days=high))
+            aggregates[f"band{i}"] = models.Count("pk", filter=band)
+        counts = self.order_by().aggregate(**aggregates)
+        return [counts[f"band{i}"] for i in range(len(bands))]
+
 
 class Application(ConcurrentTransitionMixin, models.Model):
     """One category in one target market (SPEC §3.1); a `batch` groups the up-to-4 categories
@@ -304,11 +322,21 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 fields=["user", "category", "market"], name="onboarding_one_application_per_slot"
             )
         ]
-        indexes = [models.Index(fields=["state", "submitted_at"])]
+        indexes = [
+            # The reviewer queue (admin): by status, unfiltered, by market or category, each
+            # in queue order; the waiting-time filter and the admin index chart use them too.
+            models.Index(fields=["state", "submitted_at"]),
+            models.Index(fields=["submitted_at", "id"], name="onboarding_app_queue"),
+            models.Index(fields=["market", "submitted_at"], name="onboarding_app_market_queue"),
+            models.Index(fields=["category", "submitted_at"], name="onboarding_app_cat_queue"),
+            # The partner's pages: counts per status (dashboard, entity tab), newest first.
+            models.Index(fields=["user", "state"], name="onboarding_app_user_state"),
+            models.Index(fields=["user", "-created_at"], name="onboarding_app_user_recent"),
+        ]
         permissions = [("review_application", _("Can approve or reject applications"))]
 
     def __str__(self) -> str:
-        return f"{self.category.name} · {self.market.code} · {self.user}"
+        return f"{self.category.display_name} · {self.market.code} · {self.user}"
 
     def save(self, *args, **kwargs):
         # The effects a transition recorded (audit row, notification, entity approval) are
@@ -490,6 +518,7 @@ class ApplicationTransition(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("review history entry")
         verbose_name_plural = _("review history")
+        indexes = [models.Index(fields=["application", "at"], name="onboarding_app_timeline")]
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.source} → {self.target}"
@@ -549,6 +578,7 @@ class Notification(models.Model):
                 name="onboarding_notif_outbox",
             ),
             models.Index(fields=["user", "read_at"], name="onboarding_notif_unread"),
+            models.Index(fields=["user", "-created_at"], name="onboarding_notif_list"),
         ]
 
     def __str__(self) -> str:
@@ -680,6 +710,25 @@ def security_answers_complete(instance) -> bool:
 class ComplianceReviewQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(state=ComplianceState.PENDING_REVIEW)
+
+    waiting_bands = ApplicationQuerySet.waiting_bands
+
+    def with_requirement_facts(self):
+        """What `required_because()` asks the database, as annotations, for a page of
+        reviews: each fact a simple correlated EXISTS, probed per row through the user
+        indexes (an OR between them lets PostgreSQL hash the whole table instead)."""
+        applications = developer_applications_of(models.OuterRef("user"))
+        entities = CompanyEntity.objects.filter(user=models.OuterRef("user"))
+        facts = {"developer_fact": models.Exists(applications)}
+        for code in COMPLIANCE_MARKETS:
+            facts[f"market_fact_{code}_market"] = models.Exists(
+                applications.filter(market__code=code)
+            )
+            facts[f"market_fact_{code}_region"] = models.Exists(
+                applications.filter(region__code=code)
+            )
+            facts[f"market_fact_{code}_entity"] = models.Exists(entities.filter(region__code=code))
+        return self.annotate(**facts)
 
 
 class ComplianceReview(ConcurrentTransitionMixin, models.Model):
@@ -822,6 +871,9 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["submitted_at", "pk"]
         verbose_name = _("compliance review")
+        indexes = [
+            models.Index(fields=["state", "submitted_at"], name="onboarding_compliance_queue")
+        ]
         permissions = [
             (
                 "review_compliance",
@@ -847,19 +899,33 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
     @classmethod
     def of(cls, user) -> "ComplianceReview":
         """The partner's review, or an unsaved blank one (reading never writes)."""
-        return cls.objects.filter(user=user).first() or cls(user=user)
+        review = cls.objects.filter(user=user).first() or cls(user=user)
+        review.user = user  # the caller's instance: the page does not load it again
+        return review
 
     # --- is it required, and what does the partner still have to do -----------------------
 
     @property
     def is_developer(self) -> bool:
+        if hasattr(self, "developer_fact"):  # ComplianceReview.objects.with_requirement_facts()
+            return self.developer_fact
         return developer_applications_of(self.user_id).exists()
+
+    def _compliance_markets(self) -> set[str]:
+        if hasattr(self, "developer_fact"):
+            return {
+                code
+                for code in COMPLIANCE_MARKETS
+                for where in ("market", "region", "entity")
+                if getattr(self, f"market_fact_{code}_{where}")
+            }
+        return compliance_markets_of(self.user_id)
 
     def required_because(self) -> str | None:
         """Why this developer needs a compliance review, or None when they do not."""
         if not self.is_developer:
             return None
-        markets = compliance_markets_of(self.user_id)
+        markets = self._compliance_markets()
         if markets:
             return str(
                 _("Compliance and legal review is always required for %(markets)s partners.")
@@ -1084,6 +1150,7 @@ class ComplianceTransition(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("compliance history entry")
         verbose_name_plural = _("compliance history")
+        indexes = [models.Index(fields=["review", "at"], name="onboarding_compliance_timeline")]
 
     def __str__(self) -> str:
         return f"{self.review_id}: {self.name} {self.source} → {self.target}"

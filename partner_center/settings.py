@@ -212,7 +212,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Partner Center] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[Partner Center] ")
 ACCOUNT_RATE_LIMITS = {
     # SPEC §1.2: failed logins are rate-limited (per IP and per account).
     "login_failed": "10/m/ip,5/5m/key",
@@ -283,6 +283,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["partner_center.formats"]
 
 # --- Static and media files ------------------------------------------------------------
 STATIC_URL = "static/"

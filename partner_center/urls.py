@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 
-from accounts.views import allauth_change_redirect
+from accounts.views import allauth_change_redirect, set_language
 from apps_services import api
 from sellers import views as seller_views
 
-admin.site.site_header = "Partner Center review"
-admin.site.site_title = "Partner Center review"
-admin.site.index_title = "Review and operations"
+admin.site.site_header = _("Partner Center review")
+admin.site.site_title = _("Partner Center review")
+admin.site.index_title = _("Review and operations")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,7 +17,7 @@ urlpatterns = [
     path("account/password/change/", allauth_change_redirect, {"what": "password"}),
     path("account/password/set/", allauth_change_redirect, {"what": "password"}),
     path("account/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("catalog/", include("categories.urls")),
     path("onboarding/", include("onboarding.urls")),
     path("apps/", include("apps_services.urls")),

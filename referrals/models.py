@@ -118,6 +118,9 @@ class ShopRegistrationService(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("shop registration service")
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="referrals_service_partner")
+        ]
         constraints = [
             # SPEC §5.2: public is "not available now"; the shell and admin cannot make one.
             models.CheckConstraint(
@@ -203,6 +206,7 @@ class ServiceEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("service event")
+        indexes = [models.Index(fields=["service", "-at"], name="referrals_service_events")]
 
     def __str__(self) -> str:
         return f"{self.service} {self.name} at {self.at:%Y-%m-%d %H:%M}"
@@ -286,6 +290,8 @@ class ReferralSignup(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("referral sign-up")
+        # The 30-day chart counts a link's sign-ups per day.
+        indexes = [models.Index(fields=["link", "created_at"], name="referrals_signup_link_day")]
 
     def __str__(self) -> str:
         return f"seller {self.seller_account_id} via {self.link}"

@@ -91,7 +91,7 @@ def service_publish(request, pk):
         messages.success(
             request,
             _("Published in %(market)s. Share the URLs below with sellers.")
-            % {"market": service.market.name},
+            % {"market": service.market.display_name},
         )
     return redirect(service)
 

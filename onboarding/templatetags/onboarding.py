@@ -36,3 +36,24 @@ def partner_applications(user):
 @register.filter
 def state_label(value):
     return State(value).label if value else ""
+
+
+# The stepper on the dashboard: Draft → Pending review → Approved / Not approved.
+STEPS = [(State.DRAFT,), (State.PENDING_REVIEW,), (State.APPROVED, State.REJECTED)]
+RECENT = 5
+
+
+@register.simple_tag
+def application_progress(user):
+    """Counts per status and the latest applications with their step: two queries."""
+    mine = Application.objects.filter(user=user)
+    counts = mine.counts_by_state()
+    step_of = {state: i for i, states in enumerate(STEPS) for state in states}
+    recent = mine.select_related("category", "market")[:RECENT]
+    return {
+        "total": sum(counts.values()),
+        "steps": [
+            [{"state": s, "label": s.label, "count": counts[s]} for s in states] for states in STEPS
+        ],
+        "recent": [(application, step_of[application.state]) for application in recent],
+    }
