@@ -47,6 +47,7 @@ class SellerBinding(models.Model):
 
     class Meta:
         verbose_name = _("seller developer verification")
+        verbose_name_plural = _("seller developer verifications")
 
     def __str__(self) -> str:
         return f"{self.partner} = seller {self.seller_account_id}"
@@ -257,6 +258,7 @@ class App(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("app")
+        verbose_name_plural = _("apps")
         indexes = [models.Index(fields=["owner", "-created_at"], name="apps_app_owner_recent")]
         permissions = [("review_app", _("Can approve or reject public apps in app review"))]
 
@@ -694,6 +696,7 @@ class Authorization(models.Model):
     class Meta:
         ordering = ["-authorized_at", "-pk"]
         verbose_name = _("seller authorization")
+        verbose_name_plural = _("seller authorizations")
         constraints = [
             models.UniqueConstraint(fields=["app", "shop_id"], name="apps_authorization_app_shop"),
         ]
@@ -767,6 +770,7 @@ class AuthCode(models.Model):
 
     class Meta:
         verbose_name = _("auth code")
+        verbose_name_plural = _("auth codes")
 
     def __str__(self) -> str:
         return f"auth code {self.pk} for {self.authorization_id}"
@@ -849,6 +853,7 @@ class AccessToken(IssuedToken):
 
     class Meta:
         verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
 
 
 class RefreshToken(IssuedToken):
@@ -857,6 +862,7 @@ class RefreshToken(IssuedToken):
 
     class Meta:
         verbose_name = _("refresh token")
+        verbose_name_plural = _("refresh tokens")
 
     def rotate(self) -> bool:
         """Use this refresh token up; one UPDATE decides, so two refreshes cannot both win."""
@@ -1036,6 +1042,7 @@ class WebhookAttempt(models.Model):
     class Meta:
         ordering = ["delivery", "number"]
         verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number}"

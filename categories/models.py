@@ -22,6 +22,7 @@ class Market(models.Model):
     class Meta:
         ordering = ["position", "code"]
         verbose_name = _("market")
+        verbose_name_plural = _("markets")
 
     def __str__(self) -> str:
         return self.display_name
@@ -49,6 +50,7 @@ class Region(models.Model):
     class Meta:
         ordering = ["position", "code"]
         verbose_name = _("registration region")
+        verbose_name_plural = _("registration regions")
         constraints = [
             models.CheckConstraint(
                 condition=~(models.Q(is_cross_border=True) & models.Q(local_market__isnull=False)),
@@ -80,6 +82,7 @@ class PartnerRole(models.Model):
     class Meta:
         ordering = ["position", "name"]
         verbose_name = _("partner role")
+        verbose_name_plural = _("partner roles")
 
     def __str__(self) -> str:
         return self.display_name
@@ -108,6 +111,7 @@ class PartnerType(models.Model):
     class Meta:
         ordering = ["position", "name"]
         verbose_name = _("partner type")
+        verbose_name_plural = _("partner types")
 
     def __str__(self) -> str:
         return self.display_name

@@ -317,6 +317,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("application")
+        verbose_name_plural = _("applications")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "category", "market"], name="onboarding_one_application_per_slot"
@@ -571,6 +572,8 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         indexes = [
             models.Index(
                 fields=["created_at"],
@@ -871,6 +874,7 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["submitted_at", "pk"]
         verbose_name = _("compliance review")
+        verbose_name_plural = _("compliance reviews")
         indexes = [
             models.Index(fields=["state", "submitted_at"], name="onboarding_compliance_queue")
         ]

@@ -118,6 +118,7 @@ class ShopRegistrationService(ConcurrentTransitionMixin, models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("shop registration service")
+        verbose_name_plural = _("shop registration services")
         indexes = [
             models.Index(fields=["partner", "-created_at"], name="referrals_service_partner")
         ]
@@ -206,6 +207,7 @@ class ServiceEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("service event")
+        verbose_name_plural = _("service events")
         indexes = [models.Index(fields=["service", "-at"], name="referrals_service_events")]
 
     def __str__(self) -> str:
@@ -227,6 +229,7 @@ class ReferralLink(models.Model):
     class Meta:
         ordering = ["service", "seller_type"]
         verbose_name = _("referral link")
+        verbose_name_plural = _("referral links")
         constraints = [
             models.UniqueConstraint(
                 fields=["service", "seller_type"], name="referrals_one_link_per_seller_type"
@@ -274,6 +277,7 @@ class ClickFlush(models.Model):
 
     class Meta:
         verbose_name = _("click flush")
+        verbose_name_plural = _("click flushes")
 
     def __str__(self) -> str:
         return self.flush_id
@@ -290,6 +294,7 @@ class ReferralSignup(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("referral sign-up")
+        verbose_name_plural = _("referral sign-ups")
         # The 30-day chart counts a link's sign-ups per day.
         indexes = [models.Index(fields=["link", "created_at"], name="referrals_signup_link_day")]
 

@@ -58,6 +58,7 @@ class SellerAccount(models.Model):
 
     class Meta:
         verbose_name = _("seller account")
+        verbose_name_plural = _("seller accounts")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="sellers_account_email_ci_unique"),
@@ -110,6 +111,7 @@ class Shop(models.Model):
 
     class Meta:
         verbose_name = _("shop")
+        verbose_name_plural = _("shops")
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
