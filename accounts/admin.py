@@ -9,12 +9,21 @@ from .models import User, VerificationCode
 class UserAdmin(BaseUserAdmin):
     ordering = ("-date_joined",)
     list_display = ("email", "phone", "center", "is_staff", "is_active", "date_joined")
-    list_filter = ("center", "is_staff", "is_active", "groups")
+    list_filter = (
+        "center",
+        "is_staff",
+        "is_active",
+        ("blacklisted_at", admin.EmptyFieldListFilter),
+        "groups",
+    )
     search_fields = ("email", "phone")
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Contact"), {"fields": ("phone", "phone_verified", "center")}),
+        (_("Contact"), {"fields": ("phone", "phone_verified", "center", "language")}),
+        # SPEC §3.14: set by the third consecutive security review rejection; staff may
+        # clear both fields to lift it after an appeal.
+        (_("Blacklist"), {"fields": ("blacklisted_at", "blacklist_reason")}),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
