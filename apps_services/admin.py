@@ -1,12 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from partner_center.review_admin import DecisionAdminMixin
 
 from . import services
 from .models import (
@@ -59,7 +57,7 @@ class RejectAppForm(forms.Form):
 
 
 @admin.register(App)
-class AppAdmin(admin.ModelAdmin):
+class AppAdmin(DecisionAdminMixin, admin.ModelAdmin):
     """App review (SPEC §4.2) and support. Read-only: the secret is never shown here (only
     its owner can reveal it), apps are never deleted, and states move only through the
     review buttons, which run the FSM transitions through `services`."""
@@ -109,32 +107,9 @@ class AppAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_review_permission(self, request) -> bool:
-        return request.user.is_staff and request.user.has_perm(REVIEW_PERMISSION)
+    review_permission = REVIEW_PERMISSION
 
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path(
-                "<int:object_id>/approve/",
-                wrap(self.approve_view),
-                name="apps_services_app_approve",
-            ),
-            path(
-                "<int:object_id>/reject/",
-                wrap(self.reject_view),
-                name="apps_services_app_reject",
-            ),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _decide(self, request, object_id, **decision) -> None:
-        if not self.has_review_permission(request):
-            raise PermissionDenied
+    def decide(self, request, object_id, **decision) -> None:
         try:
             app = services.review_app(app_id=object_id, by=request.user, **decision)
         except App.DoesNotExist as exc:
@@ -149,29 +124,11 @@ class AppAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def approve_view(self, request, object_id):
-        if request.method == "POST":
-            self._decide(request, object_id, approve=True)
-        return redirect("admin:apps_services_app_change", object_id)
+    def reject_form(self, request):
+        return RejectAppForm(request.POST or None)
 
-    def reject_view(self, request, object_id):
-        if not self.has_review_permission(request):
-            raise PermissionDenied
-        app = App.objects.filter(pk=object_id).first()
-        if app is None:
-            raise Http404
-        form = RejectAppForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            self._decide(request, object_id, approve=False, reason=form.cleaned_data["reason"])
-            return redirect("admin:apps_services_app_change", object_id)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": app,
-            "form": form,
-            "title": _("Reject app %(name)s") % {"name": app.name},
-        }
-        return TemplateResponse(request, "admin/apps_services/app/reject.html", context)
+    def reject_context(self, obj) -> dict:
+        return {"title": _("Reject app %(name)s") % {"name": obj.name}}
 
 
 @admin.register(AppEvent)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from categories.models import Track
+from partner_center.review_admin import DecisionAdminMixin
 
 from . import services
 from .forms import RejectForm, field_label
@@ -147,7 +148,7 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/onboarding/application/change_form.html"
     list_display = (
         "id",
@@ -243,8 +244,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_review_permission(self, request) -> bool:
-        return request.user.is_staff and request.user.has_perm(REVIEW_PERMISSION)
+    review_permission = REVIEW_PERMISSION
 
     def get_search_results(self, request, queryset, search_term):
         """Find the partners first, then their applications through the user index.
@@ -318,33 +318,14 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     # --- decisions ------------------------------------------------------------------------
 
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path(
-                "<int:object_id>/approve/",
-                wrap(self.approve_view),
-                name="onboarding_application_approve",
-            ),
-            path(
-                "<int:object_id>/reject/",
-                wrap(self.reject_view),
-                name="onboarding_application_reject",
-            ),
-            *super().get_urls(),
-        ]
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_review": self.has_review_permission(request),
             "can_require_compliance": request.user.has_perm(COMPLIANCE_PERMISSION),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def _decide(self, request, object_id, **decision) -> bool:
-        if not self.has_review_permission(request):
-            raise PermissionDenied
+    def decide(self, request, object_id, **decision) -> bool:
         try:
             application = services.decide_application(
                 application_id=object_id, by=request.user, **decision
@@ -362,35 +343,14 @@ class ApplicationAdmin(admin.ModelAdmin):
         )
         return True
 
-    def approve_view(self, request, object_id):
-        if request.method == "POST":
-            self._decide(request, object_id, approve=True)
-        return redirect("admin:onboarding_application_change", object_id)
+    def reject_form(self, request):
+        return RejectForm(request.POST or None)
 
-    def reject_view(self, request, object_id):
-        if not self.has_review_permission(request):
-            raise PermissionDenied
-        application = Application.objects.filter(pk=object_id).first()
-        if application is None:
-            raise Http404
-        form = RejectForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            self._decide(
-                request,
-                object_id,
-                approve=False,
-                reason=form.cleaned_data["reason"],
-                field_reasons=form.field_reasons(),
-            )
-            return redirect("admin:onboarding_application_change", object_id)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": application,
-            "form": form,
-            "title": _("Reject application #%(pk)s") % {"pk": application.pk},
-        }
-        return TemplateResponse(request, "admin/onboarding/application/reject.html", context)
+    def reject_decision(self, form) -> dict:
+        return {"reason": form.cleaned_data["reason"], "field_reasons": form.field_reasons()}
+
+    def reject_context(self, obj) -> dict:
+        return {"title": _("Reject application #%(pk)s") % {"pk": obj.pk}}
 
     @admin.action(description=gettext_lazy("Approve selected applications"), permissions=["review"])
     def approve_selected(self, request, queryset):
@@ -539,7 +499,7 @@ class RequirementFactsChangeList(ChangeList):
 
 
 @admin.register(ComplianceReview)
-class ComplianceReviewAdmin(admin.ModelAdmin):
+class ComplianceReviewAdmin(DecisionAdminMixin, admin.ModelAdmin):
     """The security review queue. Like applications, every field is read-only; decisions go
     through `services.decide_security_review`."""
 
@@ -604,8 +564,7 @@ class ComplianceReviewAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_review_permission(self, request) -> bool:
-        return request.user.is_staff and request.user.has_perm(COMPLIANCE_PERMISSION)
+    review_permission = COMPLIANCE_PERMISSION
 
     @admin.display(description=gettext_lazy("partner"), ordering="user__email")
     def partner(self, obj):
@@ -636,41 +595,21 @@ class ComplianceReviewAdmin(admin.ModelAdmin):
         return _("Active")
 
     def get_urls(self):
-        wrap = self.admin_site.admin_view
+        require = self.admin_site.admin_view(self.require_view)
         return [
-            path(
-                "<int:object_id>/approve/",
-                wrap(self.approve_view),
-                name="onboarding_compliancereview_approve",
-            ),
-            path(
-                "<int:object_id>/reject/",
-                wrap(self.reject_view),
-                name="onboarding_compliancereview_reject",
-            ),
-            path(
-                "require/",
-                wrap(self.require_view),
-                name="onboarding_compliancereview_require",
-            ),
+            path("require/", require, name="onboarding_compliancereview_require"),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "can_review": self.has_review_permission(request),
-            "limit": MAX_CONSECUTIVE_REJECTIONS,
-        }
+        extra_context = {**(extra_context or {}), "limit": MAX_CONSECUTIVE_REJECTIONS}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
         return super().changelist_view(request, extra_context)
 
-    def _decide(self, request, object_id, **decision) -> None:
-        if not self.has_review_permission(request):
-            raise PermissionDenied
+    def decide(self, request, object_id, **decision) -> None:
         try:
             review = services.decide_security_review(
                 review_id=object_id, by=request.user, **decision
@@ -689,31 +628,15 @@ class ComplianceReviewAdmin(admin.ModelAdmin):
             ) % {"n": review.consecutive_rejections}
         self.message_user(request, message, messages.SUCCESS)
 
-    def approve_view(self, request, object_id):
-        if request.method == "POST":
-            self._decide(request, object_id, approve=True)
-        return redirect("admin:onboarding_compliancereview_change", object_id)
+    def reject_form(self, request):
+        return RejectForm(request.POST or None, with_fields=False)
 
-    def reject_view(self, request, object_id):
-        if not self.has_review_permission(request):
-            raise PermissionDenied
-        review = ComplianceReview.objects.select_related("user").filter(pk=object_id).first()
-        if review is None:
-            raise Http404
-        form = RejectForm(request.POST or None, with_fields=False)
-        if request.method == "POST" and form.is_valid():
-            self._decide(request, object_id, approve=False, reason=form.cleaned_data["reason"])
-            return redirect("admin:onboarding_compliancereview_change", object_id)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": review,
-            "form": form,
+    def reject_context(self, obj) -> dict:
+        return {
             "limit": MAX_CONSECUTIVE_REJECTIONS,
-            "blacklists": review.next_rejection_blacklists,
-            "title": _("Reject the security review of %(user)s") % {"user": review.user},
+            "blacklists": obj.next_rejection_blacklists,
+            "title": _("Reject the security review of %(user)s") % {"user": obj.user},
         }
-        return TemplateResponse(request, "admin/onboarding/compliancereview/reject.html", context)
 
     def require_view(self, request):
         if not self.has_review_permission(request):
