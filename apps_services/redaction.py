@@ -9,14 +9,29 @@ by the logging configuration, so it must not import Django models.
 import logging
 import re
 
+# Every name a credential travels under: query strings and form bodies (name=value), JSON
+# ("name": "value") and headers (name: value). `code` is the authorization code of the
+# consent redirect and of token/get; `sign` a request signature.
+CREDENTIAL_NAMES = (
+    "app_secret|secret|auth_code|code|refresh_token|access_token|token|sign|password|"
+    "password1|password2|x-tts-access-token|authorization"
+)
 CREDENTIAL_PARAMETERS = re.compile(
-    r"(?P<key>\b(?:app_secret|auth_code|refresh_token|access_token|sign)=)[^&\s\"']+"
+    rf"(?P<key>(?<![\w-])(?:{CREDENTIAL_NAMES})=)[^&\s\"']+", re.IGNORECASE
+)
+CREDENTIAL_JSON = re.compile(rf"(?P<key>\"(?:{CREDENTIAL_NAMES})\"\s*:\s*\")[^\"]*", re.IGNORECASE)
+CREDENTIAL_HEADERS = re.compile(
+    r"(?P<key>(?<![\w-])(?:x-tts-access-token|authorization):\s*)[^\s,'\"]+", re.IGNORECASE
 )
 REDACTED = r"\g<key>[redacted]"
 
 
 def redact(value):
-    return CREDENTIAL_PARAMETERS.sub(REDACTED, value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    for pattern in (CREDENTIAL_PARAMETERS, CREDENTIAL_JSON, CREDENTIAL_HEADERS):
+        value = pattern.sub(REDACTED, value)
+    return value
 
 
 class RedactCredentials(logging.Filter):

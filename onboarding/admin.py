@@ -52,9 +52,8 @@ def document_previews(files) -> str:
         return "—"
     return format_html_join(
         "",
-        '<figure class="onboarding-doc" style="display:inline-block;margin:0 1rem 1rem 0">'
-        '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" '
-        'style="max-width:200px;max-height:200px;border:1px solid #ccc"></a>'
+        '<figure class="onboarding-doc">'
+        '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}"></a>'
         "<figcaption>{}</figcaption></figure>",
         ((f.url, f.storage.url(thumbnail_name(f.name)), label, label) for label, f in shown),
     )

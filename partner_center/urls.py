@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.views import allauth_change_redirect, set_language
 from apps_services import api
+from partner_center.health import health
 from sellers import views as seller_views
 
 admin.site.site_header = _("Partner Center review")
@@ -11,6 +12,8 @@ admin.site.site_title = _("Partner Center review")
 admin.site.index_title = _("Review and operations")
 
 urlpatterns = [
+    # For load balancers and compose healthchecks: JSON, 503 only without the database.
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     # SPEC §1.5: every change of email or password goes through a verification code.
     path("account/email/", allauth_change_redirect, {"what": "email"}),

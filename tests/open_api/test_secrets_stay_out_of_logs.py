@@ -2,10 +2,12 @@
 
 import logging
 
+import pytest
 from django.urls import reverse
 
 from apps_services import services, tasks
 from apps_services.models import Authorization
+from apps_services.redaction import RedactCredentials
 
 from .conftest import (
     SHOPS_PATH,
@@ -87,3 +89,32 @@ def test_access_log_lines_have_credentials_masked():
     assert "S3CRET" not in line
     assert "C0DE" not in line
     assert "app_key=k&app_secret=[redacted]&auth_code=[redacted]&grant_type=" in line
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ('"GET /callback?code=ROW-CODE-1&state=xyz HTTP/1.1" 302', "ROW-CODE-1"),
+        ("/api/v2/token/get?app_key=k&app_secret=S3CR3T&auth_code=AC-9", "S3CR3T"),
+        ("/api/v2/token/get?app_key=k&app_secret=S3CR3T&auth_code=AC-9", "AC-9"),
+        ("/api/v2/token/refresh?refresh_token=RT-77&grant_type=refresh_token", "RT-77"),
+        ("/authorization/202309/shops?access_token=AT-5&sign=abcdef0123", "AT-5"),
+        ("/authorization/202309/shops?access_token=AT-5&sign=abcdef0123", "abcdef0123"),
+        ('{"access_token": "AT-JSON", "refresh_token": "RT-JSON"}', "AT-JSON"),
+        ('{"access_token": "AT-JSON", "refresh_token": "RT-JSON"}', "RT-JSON"),
+        ("x-tts-access-token: AT-HEADER", "AT-HEADER"),
+        ("password=hunter2&email=a@example.com", "hunter2"),
+    ],
+)
+def test_every_credential_name_is_masked_in_a_log_line(line, secret, caplog):
+    # given
+    caplog.set_level(logging.INFO)
+    logger = logging.getLogger("partner_center.test")
+    logger.addFilter(RedactCredentials())
+
+    # when
+    logger.info("request %s", line)
+
+    # then
+    assert secret not in caplog.text
+    assert "[redacted]" in caplog.text
