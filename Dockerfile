@@ -4,6 +4,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install .
 COPY . .
+# Static files belong to the image (/app/staticfiles, STATIC_ROOT), not to the VAR_DIR volume.
 RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "partner_center.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4"]
