@@ -125,7 +125,7 @@ def service_links(request, pk):
         "service": service,
         "rows": analytics.daily_rows(days, stats),
         "stats": [(s, link_url(request, s.link)) for s in stats],
-        "chart": analytics.clicks_chart(days, stats),
+        "chart": analytics.activity_chart(days, stats),
         "pending": sum(tracking.pending_clicks([s.link.pk for s in stats]).values()),
         "flush_seconds": settings.CELERY_BEAT_SCHEDULE["referrals-flush-clicks"]["schedule"],
         "uses_redis": tracking.uses_redis(),

@@ -17,7 +17,7 @@ from .conftest import make_service
 def shown_urls(client, service) -> dict[str, str]:
     page = client.get(service.get_absolute_url()).text
     return dict(
-        re.findall(r'id="url-([a-z-]+)" class="url-field" type="text" value="([^"]+)"', page)
+        re.findall(r'<textarea id="url-([a-z-]+)" class="url-field"[^>]*>([^<]+)</textarea>', page)
     )
 
 
