@@ -80,7 +80,9 @@ def test_seller_signs_up_through_the_link_and_the_partner_sees_the_conversion(
     log_in(page, "partner@example.com")
     page.goto(reverse("referrals:service-links", args=[service.pk]))
     local_row = page.locator("#link-stats tr[data-kind=local]")
-    cells = [re.sub(r"\s+", " ", text).strip() for text in local_row.locator("td").all_inner_texts()]
+    cells = [
+        re.sub(r"\s+", " ", text).strip() for text in local_row.locator("td").all_inner_texts()
+    ]
     assert cells[1:] == ["1", "1", "100.0%"]
     cross_border = page.locator("#link-stats tr[data-kind=cross_border] td").all_inner_texts()
     assert cross_border[1:] == ["0", "0", "—"]
