@@ -105,8 +105,8 @@ def daily_rows(days: list[date], stats: list[LinkStats]) -> list[tuple[date, lis
 
 WIDTH = 720
 LEFT, RIGHT = 44, 8
-COUNTS_TOP, COUNTS_HEIGHT = 12, 160
-RATES_TOP, RATES_HEIGHT = 200, 80
+COUNTS_TOP, COUNTS_HEIGHT = 26, 150
+RATES_TOP, RATES_HEIGHT = 210, 80
 HEIGHT = RATES_TOP + RATES_HEIGHT + 28
 
 
@@ -215,6 +215,8 @@ def activity_chart(days: list[date], stats: list[LinkStats]) -> dict:
         "height": HEIGHT,
         "left": LEFT,
         "right": WIDTH - RIGHT,
+        "counts_label_y": COUNTS_TOP - 12,
+        "rates_label_y": RATES_TOP - 12,
         "counts_axis_y": COUNTS_TOP + COUNTS_HEIGHT,
         "rates_axis_y": RATES_TOP + RATES_HEIGHT,
         "label_y": HEIGHT - 8,

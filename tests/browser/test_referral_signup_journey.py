@@ -86,4 +86,10 @@ def test_seller_signs_up_through_the_link_and_the_partner_sees_the_conversion(
     assert cells[1:] == ["1", "1", "100.0%"]
     cross_border = page.locator("#link-stats tr[data-kind=cross_border] td").all_inner_texts()
     assert cross_border[1:] == ["0", "0", "—"]
+    # then: the chart draws today's sign-up inside its click, and the conversion point
+    assert page.locator("svg rect.signups.bar-local").count() == 1
+    assert page.locator("svg circle.rate-point.bar-local").count() == 1
+    assert "Local sellers: clicks 1, sign-ups 1, conversion 100.0%." in (
+        page.locator("svg desc").text_content()
+    )
     shoot(page, "partner-link-management")
