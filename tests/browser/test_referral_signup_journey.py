@@ -93,3 +93,38 @@ def test_seller_signs_up_through_the_link_and_the_partner_sees_the_conversion(
         page.locator("svg desc").text_content()
     )
     shoot(page, "partner-link-management")
+
+
+def test_an_expired_form_shows_the_portals_page_and_leads_back_to_the_form(
+    page, live_server, shoot, rita, settings
+):
+    # given: a seller on the sign-up form whose browser lost its cookies meanwhile
+    settings.US_HOSTS = ["localhost", "127.0.0.1"]
+    settings.REFERRAL_CLICK_COUNTER = "database"
+    partner = make_user(email="partner@example.com", center=Center.US)
+    make_shop_partner(partner, reviewer=rita)
+    link = publish(make_service(partner)).links.get(seller_type=SellerType.LOCAL)
+    page.goto(link.get_absolute_url())
+    page.get_by_role("link", name="Start selling", exact=True).click()
+    page.get_by_label("Email").fill("candles@example.com")
+    page.get_by_label("Business name").fill("Sunrise Candles")
+    page.get_by_label("Password").fill("Candle-wax-2026!")
+    page.context.clear_cookies()
+
+    # when
+    page.get_by_role("button", name="Sign up").click()
+
+    # then: the portal's page, not Django's, with a way back to a working form
+    page.get_by_role("heading", name="The form has expired").wait_for()
+    shoot(page, "csrf-failure")
+    assert "CSRF" not in page.locator("body").inner_text()
+    assert not ReferralSignup.objects.exists()
+    page.get_by_role("link", name="Open the page again").click()
+    page.get_by_role("heading", name="Create your seller account").wait_for()
+    assert "Invited by Acme Growth" in page.locator(".referral-note").inner_text()
+    page.get_by_label("Email").fill("candles@example.com")
+    page.get_by_label("Business name").fill("Sunrise Candles")
+    page.get_by_label("Password").fill("Candle-wax-2026!")
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_role("heading", name="Your seller account is created").wait_for()
+    assert ReferralSignup.objects.get().link == link
