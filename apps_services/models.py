@@ -19,6 +19,7 @@ from categories.models import Track
 from onboarding.models import Application
 from onboarding.models import State as ApplicationState
 from onboarding.uploads import DocumentField
+from sellers.models import SellerType as ShopSellerType
 
 from . import crypto
 
@@ -718,6 +719,14 @@ class Authorization(models.Model):
     def shop_code(self) -> str:
         # Seller Center's short shop code; derived, so it never changes for a shop.
         return f"{self.shop_region}{digest(self.shop_id)[:8]}".upper()
+
+    def seller_type_label(self) -> str:
+        """The shop's seller type in the reader's language: Seller Center stores it in the
+        Open API's spelling (LOCAL / CROSS_BORDER), which is no word to show a person."""
+        try:
+            return str(ShopSellerType(self.seller_type).label)
+        except ValueError:
+            return self.seller_type
 
     def status_label(self) -> str:
         if self.revoked_at:

@@ -1,5 +1,6 @@
 import mimetypes
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -94,11 +95,15 @@ def app_detail(request, pk):
         "developer_application": app.developer_application(),
         "authorization_url": request.build_absolute_uri(app.authorization_path()),
         "events": app.events.select_related("by"),
-        "previous_secret_until": app.previous_secret_expires_at
-        if app.previous_secret_expires_at and app.previous_secret_expires_at > timezone.now()
-        else None,
+        "previous_secret_until": _previous_secret_until(app),
     }
     return render(request, "apps_services/app_detail.html", context)
+
+
+def _previous_secret_until(app: App):
+    """When the previous secret stops working, while it still works; else None."""
+    until = app.previous_secret_expires_at
+    return until if until and until > timezone.now() else None
 
 
 @login_required
@@ -179,9 +184,21 @@ def app_reveal_secret(request, pk):
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def app_rotate_secret(request, pk):
+    """Rotation breaks every integration still signing with the current secret once the grace
+    period ends, so the button leads to a page that says so; only its form rotates."""
     app = _owned_app(request, pk)
+    if request.method == "GET":
+        if app.is_deactivated:
+            messages.error(request, str(AppDeactivated().args[0]))
+            return redirect(app)
+        context = {
+            "app": app,
+            "grace_hours": settings.APP_SECRET_ROTATION_GRACE_HOURS,
+            "previous_secret_until": _previous_secret_until(app),
+        }
+        return render(request, "apps_services/app_rotate_secret.html", context)
     try:
         app = services.rotate_app_secret(app_id=app.pk, by=request.user)
     except AppDeactivated as exc:

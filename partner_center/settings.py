@@ -325,6 +325,7 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "partner_center.views.csrf_failure"  # the portal's page, never Django's
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Probes speak plain HTTP to the node itself.
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]

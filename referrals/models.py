@@ -156,6 +156,16 @@ class ShopRegistrationService(ConcurrentTransitionMixin, models.Model):
         badges = {ServiceState.ON: "badge-ok", ServiceState.OFF: "badge-warn"}
         return badges.get(self.state, "")
 
+    @property
+    def partner_display_name(self) -> str:
+        """Who invites the seller (SPEC §5.5): the partner's company, as its entity names it.
+
+        The partner name first (the brand the seller knows), then the legal name; the service
+        name only for a partner without entity info, which approval makes impossible.
+        """
+        entity = getattr(self.partner, "company_entity", None)
+        return (entity and (entity.partner_name or entity.legal_name)) or self.name
+
     # --- transitions ---------------------------------------------------------------------
     # Bodies set fields and record the audit row; `services.py` locks the row, issues the
     # links and refreshes the redirect cache after commit.

@@ -118,7 +118,9 @@ def active_link(token: str) -> ReferralLink | None:
     if not token or len(token) > tracking.MAX_TOKEN_LENGTH:
         return None
     return (
-        ReferralLink.objects.select_related("service", "service__market")
+        ReferralLink.objects.select_related(
+            "service", "service__market", "service__partner__company_entity"
+        )
         .filter(token=token, service__state=ServiceState.ON)
         .first()
     )

@@ -97,9 +97,16 @@ def service_publish(request, pk):
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def service_deactivate(request, pk):
+    """SPEC §5.4, behind a page that says what happens: sellers holding the URLs are turned
+    away until the service is published again. Only the page's form deactivates."""
     service = _owned_service(request, pk)
+    if request.method == "GET":
+        if service.state != ServiceState.ON:
+            messages.info(request, _("This service is not on."))
+            return redirect(service)
+        return render(request, "referrals/service_deactivate.html", {"service": service})
     try:
         services.deactivate_service(service_id=service.pk, by=request.user)
     except services.ServiceActionRefused as exc:
@@ -125,7 +132,7 @@ def service_links(request, pk):
         "service": service,
         "rows": analytics.daily_rows(days, stats),
         "stats": [(s, link_url(request, s.link)) for s in stats],
-        "chart": analytics.clicks_chart(days, stats),
+        "chart": analytics.activity_chart(days, stats),
         "pending": sum(tracking.pending_clicks([s.link.pk for s in stats]).values()),
         "flush_seconds": settings.CELERY_BEAT_SCHEDULE["referrals-flush-clicks"]["schedule"],
         "uses_redis": tracking.uses_redis(),

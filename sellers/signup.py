@@ -67,7 +67,7 @@ def _referral(token: str) -> dict:
         return {}
     return {
         "ref": link.token,
-        "service_name": link.service.name,
+        "partner_name": link.service.partner_display_name,
         "market": link.service.market,
         "cross_border": link.seller_type == SellerType.CROSS_BORDER,
     }

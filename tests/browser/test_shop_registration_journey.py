@@ -81,8 +81,11 @@ def test_create_publish_copy_deactivate_republish(
     assert status == 200
     assert "Start selling" in text
 
-    # Deactivate from the "…" menu beside Target sellers: the URL is not available.
+    # Deactivate from the "…" menu beside Target sellers, confirming on the page that says
+    # what happens: the URL is not available.
     page.locator(".more-menu summary").click()
+    page.get_by_role("link", name="Deactivate…").click()
+    shoot(page, "deactivate-confirm")
     page.get_by_role("button", name="Deactivate").click()
     page.locator("#service-status", has_text="Off").wait_for()
     shoot(page, "deactivated")

@@ -55,7 +55,7 @@ def test_stats_cover_the_last_30_days(alice_service):
 
     # when
     days, stats = analytics.service_stats(alice_service)
-    chart = analytics.clicks_chart(days, stats)
+    chart = analytics.activity_chart(days, stats)
 
     # then
     assert len(days) == 30
@@ -93,3 +93,36 @@ def test_seed_demo_prints_the_published_service_urls(db, client):
         response = client.get(urlsplit(url).path)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("sellers:referral-start"))
+
+
+def test_chart_draws_signups_and_conversion_per_day(alice_service, client):
+    # given: today 4 local clicks and 1 sign-up through the local link
+    local = alice_service.links.get(seller_type=SellerType.LOCAL)
+    DailyClicks.objects.create(link=local, day=timezone.now().date(), count=4)
+    ReferralSignup.objects.create(link=local, seller_account_id="101")
+
+    # when
+    days, stats = analytics.service_stats(alice_service)
+    chart = analytics.activity_chart(days, stats)
+
+    # then: the sign-up is a bar inside today's clicks bar, a quarter of its height
+    today = next(bar for bar in chart["bars"] if bar["kind"] == "local" and bar["h"])
+    assert today["sh"] == today["h"] / 4
+    assert today["sx"] > today["x"]
+    # then: the conversion is one point on the local line, on a 0-50 % axis
+    (local_line,) = (line for line in chart["lines"] if line["kind"] == "local")
+    (point,) = local_line["points"]
+    assert "25.0%" in point["title"]
+    assert [t["label"] for t in chart["rate_ticks"]] == ["0%", "25%", "50%"]
+    assert point["y"] == chart["rate_ticks"][1]["y"]
+    assert chart["total_signups"] == 1
+
+    # then: the page draws it with a title, a description and the numbers as a table
+    client.force_login(alice_service.partner)
+    text = client.get(reverse("referrals:service-links", args=[alice_service.pk])).text
+    assert 'aria-labelledby="chart-title chart-desc"' in text
+    assert "Local sellers: clicks 4, sign-ups 1, conversion 25.0%." in text
+    assert 'class="signups bar-local"' in text
+    assert 'class="rate-line line-local"' in text
+    numbers = text.split('id="chart-numbers"')[1]
+    assert '<td class="num">4</td><td class="num">1</td><td class="num">25.0%</td>' in numbers

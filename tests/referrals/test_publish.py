@@ -17,7 +17,7 @@ from .conftest import make_service
 def shown_urls(client, service) -> dict[str, str]:
     page = client.get(service.get_absolute_url()).text
     return dict(
-        re.findall(r'id="url-([a-z-]+)" class="url-field" type="text" value="([^"]+)"', page)
+        re.findall(r'<textarea id="url-([a-z-]+)" class="url-field"[^>]*>([^<]+)</textarea>', page)
     )
 
 
@@ -169,3 +169,35 @@ def test_unknown_link_kind_is_a_404(alice_service, client):
 
 def test_seller_types_have_url_slugs():
     assert [kind.slug for kind in SellerType] == ["local", "cross-border"]
+
+
+def test_deactivate_asks_first_and_the_question_changes_nothing(alice_service, client):
+    # given
+    client.force_login(alice_service.partner)
+    deactivate_url = reverse("referrals:service-deactivate", args=[alice_service.pk])
+    detail = client.get(alice_service.get_absolute_url()).text
+
+    # when: the "…" menu links to the question; the question is a page with a form
+    page = client.get(deactivate_url)
+
+    # then
+    assert f'href="{deactivate_url}"' in detail
+    assert f'action="{deactivate_url}"' not in detail
+    assert page.status_code == 200
+    assert f'<form method="post" action="{deactivate_url}"' in page.text
+    assert "publish the service again to reopen the same URLs" in page.text
+    alice_service.refresh_from_db()
+    assert alice_service.state == ServiceState.ON
+
+
+def test_confirming_the_question_deactivates(alice_service, client):
+    # given
+    client.force_login(alice_service.partner)
+
+    # when
+    response = client.post(reverse("referrals:service-deactivate", args=[alice_service.pk]))
+
+    # then
+    assert response.status_code == 302
+    alice_service.refresh_from_db()
+    assert alice_service.state == ServiceState.OFF

@@ -30,7 +30,7 @@ def test_active_link_sends_the_seller_to_start_selling(alice_service, client):
     landing = client.get(response["Location"])
     assert landing.status_code == 200
     assert "Start selling" in landing.text
-    assert "Invited by Prairie Shop Setup" in landing.text
+    assert "Invited by Acme Growth" in landing.text  # the partner, not its service
     assert f"?ref={link.token}" in landing.text  # carried on to the sign-up
 
 
