@@ -71,6 +71,15 @@ class KeptFileInput(forms.FileInput):
 class NotedBoundField(BoundField):
     """A field that shows the reviewer's note about it beside it, and is described by it."""
 
+    def value(self):
+        # Django shows a file input its initial value only; a kept (pending) upload is the
+        # value to show until the record saves it.
+        if self.form.is_bound and isinstance(self.field.widget, KeptFileInput):
+            data = self.data
+            if data and getattr(data, "url", None):
+                return data
+        return super().value()
+
     @property
     def review_note(self) -> str:
         return self.form.review_notes.get(self.name, "")
