@@ -93,8 +93,10 @@ def test_the_detail_page_shows_the_notes_beside_the_facts(alice_client, alice, r
     # then
     website = re.search(r"<dt>Website</dt><dd>(.*?)</dd>", page, re.S)
     team = re.search(r"<dt>Team size</dt><dd>(.*?)</dd>", page, re.S)
-    assert website and "The site is offline." in website.group(1)
-    assert team and "Count full-time staff." in team.group(1)
+    assert website
+    assert "The site is offline." in website.group(1)
+    assert team
+    assert "Count full-time staff." in team.group(1)
 
 
 def test_notes_are_gone_once_resubmitted_and_approved_pages_show_none(alice_client, alice, rita):
@@ -283,8 +285,10 @@ def test_fields_needed_to_submit_carry_a_required_marker(alice_client, alice):
     assert 'class="required-legend"' in page
     legal = re.search(r'<div class="field([^"]*)">\s*<label for="id_entity-legal_name"', page)
     website = re.search(r'<div class="field([^"]*)">\s*<label for="id_entity-website"', page)
-    assert legal and "field-required" in legal.group(1)
-    assert website and "field-required" not in website.group(1)
+    assert legal
+    assert "field-required" in legal.group(1)
+    assert website
+    assert "field-required" not in website.group(1)
     assert re.search(r'<input[^>]*name="entity-legal_name"[^>]*aria-required="true"', page)
 
 
