@@ -140,7 +140,8 @@ def test_remember_me_sits_beside_its_checkbox_without_a_colon(client, db):
     field = re.search(r'<div class="field field-checkbox[^"]*">(.*?)</div>', page, re.S)
     assert field is not None
     assert re.search(
-        r'<input type="checkbox" name="remember"[^>]*>\s*<label for="id_remember">Remember Me</label>',
+        r'<input type="checkbox" name="remember"[^>]*>\s*'
+        r'<label for="id_remember">Remember Me</label>',
         field.group(1),
     )
     assert "Remember Me:" not in page
