@@ -8,13 +8,16 @@ account that posted it, so another partner cannot reference someone else's file.
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .uploads import DocumentField, open_image
+from .uploads import DocumentField, open_image, thumbnail_name
 
 
 class PendingUploadQuerySet(models.QuerySet):
@@ -27,6 +30,17 @@ class PendingUploadQuerySet(models.QuerySet):
         except ValueError:
             return None
         return self.filter(user=user, token=token).first()
+
+    def stale(self, *, older_than: timedelta) -> "PendingUploadQuerySet":
+        """Pending uploads no record took up within `older_than`: the partner left the page.
+        A file a company entity or an application holds is never stale."""
+        from .models import Application, CompanyEntity
+
+        held = Q()
+        for name in CompanyEntity.DOCUMENT_FIELDS:
+            held |= Q(file__in=CompanyEntity.objects.values(name))
+        held |= Q(file__in=Application.objects.values("supporting_document"))
+        return self.filter(created_at__lt=timezone.now() - older_than).exclude(held)
 
     def original_name(self, stored_name: str) -> str:
         """The name the partner's file had, for a document stored through a pending upload."""
@@ -65,3 +79,9 @@ class PendingUpload(models.Model):
         pending = cls(user=user, file=upload, original_name=name[:200] or "upload")
         pending.save()
         return pending
+
+    def delete_with_file(self) -> None:
+        storage, name = self.file.storage, self.file.name
+        self.delete()
+        for stored in (name, thumbnail_name(name)):
+            storage.delete(stored)

@@ -3,6 +3,10 @@
 required markers and the termination date of a permanent certificate (SPEC §3.3)."""
 
 import re
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
 
 from onboarding import services
 from onboarding.models import Application, CompanyEntity, PendingUpload
@@ -343,3 +347,33 @@ def test_an_appointed_period_still_needs_its_termination_date(alice_client, alic
     # then
     assert "Enter the termination date of an appointed period." in response.content.decode()
     assert Application.objects.get(pk=application.pk).state == "draft"
+
+
+def test_purge_removes_abandoned_uploads_and_keeps_the_ones_in_use(alice_client, alice):
+    # given: one upload saved into the entity, one abandoned after an error
+    application = make_application(alice)
+    alice_client.post(
+        edit_url(application),
+        {"action": "save", "entity-logo": upload("logo.png")},
+    )
+    alice_client.post(
+        edit_url(application),
+        {
+            "action": "save",
+            "entity-contact_email": "bad",
+            "entity-id_document": upload("left-behind.png"),
+        },
+    )
+    kept = PendingUpload.objects.get(original_name="logo.png")
+    abandoned = PendingUpload.objects.get(original_name="left-behind.png")
+    PendingUpload.objects.update(created_at=timezone.now() - timedelta(days=3))
+    storage = abandoned.file.storage
+
+    # when
+    call_command("purge_pending_uploads", "--days", "2")
+
+    # then
+    assert list(PendingUpload.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert not storage.exists(abandoned.file.name)
+    assert not storage.exists(abandoned.file.name + THUMBNAIL_SUFFIX)
+    assert storage.exists(CompanyEntity.objects.get(user=alice).logo.name)
