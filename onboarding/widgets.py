@@ -87,9 +87,14 @@ class NotedBoundField(BoundField):
     @property
     def aria_describedby(self):
         ids = super().aria_describedby
-        if ids is None or not (self.review_note and self.auto_id):
+        if ids is None or not self.auto_id:
             return ids
-        return " ".join(filter(None, [f"{self.auto_id}_review", ids]))
+        value = self.value() if isinstance(self.field.widget, KeptFileInput) else None
+        kept = bool(value) and bool(getattr(value, "url", None))
+        before = [f"{self.auto_id}_kept"] if kept else []
+        if self.review_note:
+            before.append(f"{self.auto_id}_review")
+        return " ".join(filter(None, [*before, ids]))
 
 
 class PartnerFormMixin:

@@ -144,6 +144,11 @@ def test_an_upload_survives_a_validation_error_and_is_saved_without_reupload(ali
     assert f'src="{thumbnail}"' in page
     assert alice_client.get(thumbnail).status_code == 200
     assert "Replace:" in page
+    assert re.search(
+        r'<input type="file" name="entity-business_certificate"[^>]*'
+        r'aria-describedby="id_entity-business_certificate_kept"',
+        page,
+    )
 
     # when: the partner fixes the email and saves without choosing the file again
     second = alice_client.post(
