@@ -137,6 +137,8 @@ def test_a_document_survives_a_validation_error_and_submit_needs_no_reupload(
     # when: documents are chosen but the email is wrong
     page.locator("[name=entity-legal_name]").fill("Brightline Commerce Ltd")
     page.locator("[name=entity-registration_number]").fill("UK-0987654")
+    page.locator("[name=entity-certificate_validity][value=appointed]").check()
+    assert page.locator("[name=entity-certificate_expires_on]").is_visible()
     page.locator("[name=entity-certificate_validity][value=permanent]").check()
     assert page.locator("[name=entity-certificate_expires_on]").is_hidden()
     page.locator("[name=entity-registered_on]").fill("2019-04-01")
