@@ -2,11 +2,31 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from .models import Center, User
 from .sms import send_sms
+
+
+def center_login_url(request, center: Center) -> str:
+    """The login page of `center`, on this request's scheme and port (SPEC §1.3).
+
+    The US center is the first of US_HOSTS; the Global one is GLOBAL_HOST, or else this
+    host without its "us." label (us.localhost -> localhost).
+    """
+    hostname, _sep, port = request.get_host().partition(":")
+    if center == Center.US:
+        target = settings.US_HOSTS[0]
+    elif settings.GLOBAL_HOST:
+        target = settings.GLOBAL_HOST
+    else:
+        labels = hostname.split(".")
+        target = ".".join(label for label in labels if label.lower() != "us") or "localhost"
+    netloc = f"{target}:{port}" if port and ":" not in target else target
+    return f"{request.scheme}://{netloc}{reverse('account_login')}"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,14 +46,27 @@ class AccountAdapter(DefaultAccountAdapter):
         if not user.is_staff and user.center != center:
             messages.error(
                 request,
-                _(
-                    "This account belongs to the %(center)s. Please sign in there; each "
-                    "Partner Center keeps its own accounts."
-                )
-                % {"center": user.get_center_display()},
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _(
+                        "This account belongs to the %(center)s. Please sign in there; each "
+                        "Partner Center keeps its own accounts."
+                    )
+                    % {"center": user.get_center_display()},
+                    center_login_url(request, Center(user.center)),
+                    _("Sign in to the %(center)s") % {"center": user.get_center_display()},
+                ),
             )
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
+
+    def respond_email_verification_sent(self, request, user):
+        # The "Verify your email" page offers to resend to this address.
+        from .views import VERIFICATION_EMAIL_SESSION_KEY
+
+        if user is not None and user.email:
+            request.session[VERIFICATION_EMAIL_SESSION_KEY] = user.email
+        return super().respond_email_verification_sent(request, user)
 
     def post_login(self, request, user, **kwargs):
         response = super().post_login(request, user, **kwargs)

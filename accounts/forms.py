@@ -24,6 +24,10 @@ class SignupForm(forms.Form):
         user.save(update_fields=["phone"])
 
 
+class ResendVerificationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+
+
 class SendCodeForm(forms.Form):
     """Where to send the identity code: the current email, or the phone once verified."""
 

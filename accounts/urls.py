@@ -9,4 +9,9 @@ urlpatterns = [
     path("my-account/profile/", views.profile, name="profile"),
     path("my-account/change/<str:what>/", views.change_credential, name="change"),
     path("my-account/phone/verify/", views.verify_phone, name="verify-phone"),
+    path(
+        "account/verify-email/resend/",
+        views.resend_verification,
+        name="resend-verification",
+    ),
 ]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from categories.models import PartnerType
 
-from .forms import CHANGE_FORMS, SendCodeForm, VerifyPhoneForm
+from .forms import CHANGE_FORMS, ResendVerificationForm, SendCodeForm, VerifyPhoneForm
 from .models import Channel, Purpose, User, VerificationCode
 from .services import TooManyCodes, send_verification_code
 
@@ -120,3 +120,38 @@ def verify_phone(request):
 def allauth_change_redirect(request, what):
     """allauth's own email and password pages skip the code check; send users to ours."""
     return redirect("accounts:change", what=what)
+
+
+# The address the "Verify your email" page offers to resend to (set at sign-up).
+VERIFICATION_EMAIL_SESSION_KEY = "accounts_verification_email"
+
+
+@require_POST
+def resend_verification(request):
+    """ "Resend" on the "Verify your email" page: a new confirmation link for an address
+    that still needs verifying, through allauth's own sending and its `confirm_email` rate
+    limit. The answer reads the same whether or not the address has an account."""
+    from allauth.account.internal.flows import email_verification
+    from allauth.account.models import EmailAddress
+
+    form = ResendVerificationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the email address you signed up with."))
+        return redirect("account_email_verification_sent")
+    email = form.cleaned_data["email"]
+    request.session[VERIFICATION_EMAIL_SESSION_KEY] = email
+    address = EmailAddress.objects.filter(
+        email__iexact=email, verified=False, user__isnull=False
+    ).first()
+    if address is not None:
+        sent = email_verification.send_verification_email_to_address(request, address)
+    else:
+        sent = email_verification.consume_email_verification_rate_limit(request, email)
+        if sent:
+            email_verification.add_email_verification_sent_message(request, email, signup=False)
+    if not sent:
+        messages.error(
+            request,
+            _("We sent an email a moment ago. Please wait a few minutes before asking again."),
+        )
+    return redirect("account_email_verification_sent")

@@ -79,6 +79,11 @@ class AppForm(forms.ModelForm):
                 "Public: listed in the App Store after app review."
             )
         self.fields["app_type"].initial = AppType.CUSTOM
+        # Radio buttons offer the real choices only: Django's "---------" is not an answer.
+        # The seller type has no default; leaving it unpicked is a "required" error.
+        for name in ("app_type", "seller_type"):
+            field = self.fields[name]
+            field.choices = [(value, label) for value, label in field.choices if value != ""]
 
     def clean(self):
         data = super().clean()

@@ -1,7 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from categories.models import Market, PartnerType, Region, ServiceCategory
@@ -12,7 +11,9 @@ from categories.rules import (
     regions_for,
 )
 
-from .models import Application, CompanyEntity, ComplianceReview, Platform
+from .models import Application, CertificateValidity, CompanyEntity, ComplianceReview, Platform
+from .models import State as ApplicationState
+from .widgets import KeptFileInput, PartnerFormMixin
 
 
 class GetStartedForm(forms.Form):
@@ -92,8 +93,35 @@ def https_by_default(field, **kwargs):
     return field.formfield(**kwargs)
 
 
-class CompanyEntityForm(forms.ModelForm):
+class CompanyEntityForm(PartnerFormMixin, forms.ModelForm):
     """SPEC §3.3. Every field may be left empty by "Save for later"; Submit checks them."""
+
+    # The seeds' sections of the long form, in order: (anchor, title, fields).
+    SECTIONS = (
+        (
+            "business",
+            _("Business information"),
+            (
+                "legal_name",
+                "legal_name_english",
+                "registration_number",
+                "certificate_validity",
+                "certificate_expires_on",
+                "registered_on",
+                "legal_representative",
+                "registered_address",
+                "business_certificate",
+            ),
+        ),
+        ("identity", _("Identity"), ("id_document_type", "id_document")),
+        ("name-logo", _("Name & logo"), ("partner_name", "logo", "description", "website")),
+        ("contact", _("Contact"), ("contact_email", "contact_phone")),
+        (
+            "more",
+            _("More about yourself"),
+            ("customer_count", "sales_opportunities", "ecommerce_platforms"),
+        ),
+    )
 
     ecommerce_platforms = forms.MultipleChoiceField(
         label=_("E-commerce platforms you have worked with"),
@@ -133,30 +161,80 @@ class CompanyEntityForm(forms.ModelForm):
             "registered_on": DateInput,
             "id_document_type": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 4}),
+            "business_certificate": KeptFileInput,
+            "id_document": KeptFileInput,
+            "logo": KeptFileInput,
         }
 
     def __init__(self, *args, **kwargs):
+        instance = kwargs.get("instance")
+        if instance is not None:
+            kwargs.setdefault("required_to_submit", instance.required_fields())
+            kwargs.setdefault("review_notes", entity_review_notes(instance.user_id))
         super().__init__(*args, **kwargs)
         if not self.instance.is_cross_border:
             for name in CompanyEntity.CROSS_BORDER_FIELDS:
                 del self.fields[name]
-        for name in self.instance.required_fields():
-            if name in self.fields:
-                self.fields[name].label_suffix = " *"
         # Radio buttons offer the real choices only; an unanswered one stays a draft.
         for name in ("certificate_validity", "id_document_type"):
             field = self.fields[name]
             field.choices = [(v, label) for v, label in field.choices if v != ""]
+        # The termination date belongs to an appointed period only: static/js/forms.js hides
+        # it while "Permanent" is chosen; without JavaScript the help text says so.
+        expires = self.fields["certificate_expires_on"]
+        expires.help_text = _("Only for an appointed period.")
+        expires.widget.attrs["data-shown-when"] = (
+            f"{self.add_prefix('certificate_validity')}={CertificateValidity.APPOINTED}"
+        )
+
+    def clean(self):
+        data = super().clean()
+        # A permanent certificate has no termination date: one left in the form is ignored.
+        if data.get("certificate_validity") == CertificateValidity.PERMANENT:
+            data["certificate_expires_on"] = None
+        return data
+
+    def sections(self):
+        """(anchor, title, bound fields, has errors) for each section, in order."""
+        result = []
+        for anchor, title, names in self.SECTIONS:
+            fields = [self[name] for name in names if name in self.fields]
+            result.append((anchor, title, fields, any(f.errors for f in fields)))
+        return result
 
 
-class CategoryInfoForm(forms.ModelForm):
+def entity_review_notes(user_id) -> dict[str, str]:
+    """The reviewer's notes on company entity fields, from the account's rejected
+    applications (the entity is shared by all of them)."""
+    notes: dict[str, str] = {}
+    rejected = Application.objects.filter(user_id=user_id, state=ApplicationState.REJECTED)
+    for reasons in rejected.values_list("field_reasons", flat=True):
+        for key, note in (reasons or {}).items():
+            if key.startswith("entity-") and note:
+                notes.setdefault(key.removeprefix("entity-"), note)
+    return notes
+
+
+class CategoryInfoForm(PartnerFormMixin, forms.ModelForm):
     """What one category needs beyond the common qualification info (SPEC §3.10)."""
 
     class Meta:
         model = Application
         formfield_callback = https_by_default
         fields = ["service_plan", "team_size", "case_url", "supporting_document"]
-        widgets = {"service_plan": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "service_plan": forms.Textarea(attrs={"rows": 3}),
+            "supporting_document": KeptFileInput,
+        }
+
+    def __init__(self, *args, **kwargs):
+        instance = kwargs.get("instance")
+        if instance is not None:
+            kwargs.setdefault("required_to_submit", Application.REQUIRED_FIELDS)
+        if instance is not None and instance.state == ApplicationState.REJECTED:
+            notes = {k: v for k, v in instance.field_reasons.items() if "-" not in k}
+            kwargs.setdefault("review_notes", notes)
+        super().__init__(*args, **kwargs)
 
 
 class SecurityReviewForm(forms.ModelForm):
@@ -179,9 +257,9 @@ class SecurityReviewForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The questions end in "?", where Django adds no label suffix: mark them in the label.
+        # The questions end in "?": no label suffix; the shared field template marks them.
         for name in ComplianceReview.REQUIRED_FIELDS:
-            self.fields[name].label = format_lazy("{} *", self.fields[name].label)
+            self.fields[name].required_to_submit = True
             self.fields[name].label_suffix = ""
 
 

@@ -1158,3 +1158,6 @@ class ComplianceTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review_id}: {self.name} {self.source} → {self.target}"
+
+
+from .pending import PendingUpload  # noqa: E402, F401  (registers the model with the app)

@@ -30,6 +30,7 @@ from .models import (
     ComplianceReview,
     ComplianceState,
     Notification,
+    PendingUpload,
     State,
 )
 from .uploads import THUMBNAIL_SUFFIX, private_storage
@@ -227,8 +228,22 @@ def application_detail(request, pk):
         "timeline": application.transitions.all(),
         "reasons": _reasons([application]),
         "entity": CompanyEntity.objects.filter(user=request.user).first(),
+        **_field_notes(application),
     }
     return render(request, "onboarding/application_detail.html", context)
+
+
+def _field_notes(application) -> dict:
+    """The reviewer's per-field notes, to show beside each fact (SPEC §3.8)."""
+    if application.state != State.REJECTED:
+        return {"entity_notes": {}, "category_notes": {}}
+    reasons = application.field_reasons or {}
+    return {
+        "entity_notes": {
+            k.removeprefix("entity-"): v for k, v in reasons.items() if k.startswith("entity-")
+        },
+        "category_notes": {k: v for k, v in reasons.items() if "-" not in k},
+    }
 
 
 @login_required
@@ -245,6 +260,10 @@ def document(request, name):
     ) or Application.objects.filter(supporting_document=original).values_list(
         "user_id", flat=True
     ).first()
+    if owner is None:
+        # A document kept across a page that did not save yet (onboarding/pending.py).
+        owner = PendingUpload.objects.filter(file=original).values_list("user_id", flat=True)
+        owner = owner.first()
     reviewer = request.user.is_staff and request.user.has_perm("onboarding.view_companyentity")
     if owner is None or not (owner == request.user.pk or reviewer):
         raise Http404

@@ -48,6 +48,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # SPEC §1.3: requests on these hosts belong to the US Partner Center; all others to Global.
 US_HOSTS = env_list("US_HOSTS", "us.localhost")
+# Where the Global center's login is linked from the US one ("" = the US host without "us.").
+GLOBAL_HOST = os.environ.get("GLOBAL_HOST", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
