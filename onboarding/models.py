@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
@@ -559,8 +559,13 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    title = models.CharField(max_length=200)
-    body = models.TextField()
+    # What the message says, as data: `emails.notification_text` writes it in the reader's
+    # language each time it is shown or emailed.
+    params = models.JSONField(default=dict, blank=True)
+    # The text as first written, in the recipient's language then: what support searches,
+    # and what older rows (written before `params`) show.
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -585,7 +590,34 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return self._text()[0]
+
+    @property
+    def display_body(self) -> str:
+        return self._text()[1]
+
+    @property
+    def link_label(self) -> str:
+        """What following the notification's link opens."""
+        if self.kind == self.Kind.APPLICATION_REJECTED:
+            return str(_("Open the application and fix it"))
+        if self.kind == self.Kind.APPLICATION_APPROVED:
+            return str(_("Open the application"))
+        return str(_("Open the compliance review"))
+
+    def _text(self) -> tuple[str, str]:
+        """(title, body) in the active language, rendered once per language."""
+        from . import emails
+
+        cache = self.__dict__.setdefault("_text_cache", {})
+        language = translation.get_language()
+        if language not in cache:
+            cache[language] = emails.notification_text(self)
+        return cache[language]
 
     @classmethod
     def announce(cls, **fields) -> "Notification":
