@@ -499,7 +499,30 @@ class Application(ConcurrentTransitionMixin, models.Model):
         }[self.state]
 
 
-class ApplicationTransition(models.Model):
+# What each recorded step was, for the people reading a history (partner and reviewer).
+TRANSITION_LABELS = {
+    "submit": _("Submitted for review"),
+    "resubmit": _("Modified and resubmitted"),
+    "submit_changes": _("Changes submitted for review"),
+    "approve": _("Approved"),
+    "reject": _("Not approved"),
+    "mark_required": _("Compliance review required by the platform:"),
+}
+
+
+class TransitionLabels:
+    """A history row as words, in the reader's language: its step and its states."""
+
+    def get_name_display(self) -> str:
+        return str(TRANSITION_LABELS.get(self.name, self.name))
+
+    def change_display(self) -> str:
+        if self.source == self.target:
+            return self.get_target_display()
+        return f"{self.get_source_display()} → {self.get_target_display()}"
+
+
+class ApplicationTransition(TransitionLabels, models.Model):
     """The audit trail: who moved an application from which state to which, when, and why."""
 
     application = models.ForeignKey(
@@ -522,7 +545,7 @@ class ApplicationTransition(models.Model):
         indexes = [models.Index(fields=["application", "at"], name="onboarding_app_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.application_id}: {self.source} → {self.target}"
+        return f"{self.get_name_display()}: {self.change_display()}"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -1165,7 +1188,7 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
         }[self.state]
 
 
-class ComplianceTransition(models.Model):
+class ComplianceTransition(TransitionLabels, models.Model):
     """The compliance audit trail: submissions (with the answers as submitted), decisions,
     and a reviewer marking the review required."""
 
@@ -1189,4 +1212,4 @@ class ComplianceTransition(models.Model):
         indexes = [models.Index(fields=["review", "at"], name="onboarding_compliance_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.review_id}: {self.name} {self.source} → {self.target}"
+        return f"{self.get_name_display()}: {self.change_display()}"
