@@ -40,8 +40,10 @@ class GetStartedForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         # Lazy all the way: `_(...) % {...}` here would be read once, in English, at import.
         help_text=lazy(
-            lambda: gettext("Up to %(max)s categories in one application.")
-            % {"max": MAX_CATEGORIES_PER_APPLICATION},
+            lambda: (
+                gettext("Up to %(max)s categories in one application.")
+                % {"max": MAX_CATEGORIES_PER_APPLICATION}
+            ),
             str,
         )(),
     )
