@@ -1,4 +1,8 @@
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -7,8 +11,13 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from partner_center.links import portal_url, rebase
+
 from .models import Center, User
 from .sms import send_sms
+
+# The links allauth puts in its emails (confirm, reset, sign up), built from the request.
+EMAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
 
 
 def center_login_url(request, center: Center) -> str:
@@ -30,6 +39,27 @@ def center_login_url(request, center: Center) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # Links in allauth's emails start with PORTAL_BASE_URL, like every other email's
+    # (partner_center/links.py), rather than with whatever host the request came in on.
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        path = reverse("account_confirm_email", args=[emailconfirmation.key])
+        return portal_url(path, request=request)
+
+    def get_reset_password_from_key_url(self, key):
+        return rebase(super().get_reset_password_from_key_url(key))
+
+    def send_mail(self, template_prefix, email, context):
+        request = context.get("request") or allauth_context.request
+        context = {
+            **context,
+            **{key: rebase(context[key]) for key in EMAIL_LINKS if context.get(key)},
+            "portal_url": portal_url("/", request=request),
+        }
+        if settings.PORTAL_BASE_URL:
+            host = urlsplit(settings.PORTAL_BASE_URL).netloc
+            context["current_site"] = SimpleNamespace(domain=host, name=host)
+        return super().send_mail(template_prefix, email, context)
+
     def save_user(self, request, user, form, commit=True):
         # SPEC §1.3: an account belongs to the center it signed up on.
         user = super().save_user(request, user, form, commit=False)

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OnboardingConfig(AppConfig):
     name = "onboarding"
     verbose_name = _("Onboarding and review")
+
+    def ready(self):
+        from . import checks  # noqa: F401 (registers the deploy checks)

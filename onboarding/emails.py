@@ -1,7 +1,9 @@
 """One function per message the onboarding app sends.
 
-Each is written in the recipient's language, not the language of the request (a reviewer's)
-or of the worker that happens to build it.
+A notification is stored as a kind and its params; `notification_text` writes it in the
+active language, so the inbox reads in the reader's language whenever it is opened, and an
+email in the recipient's saved language, not the language of the request (a reviewer's) or
+of the worker that happens to send it. Every link starts with PORTAL_BASE_URL.
 """
 
 from django.conf import settings
@@ -10,6 +12,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from categories.models import translated
+from partner_center.links import portal_url
 
 from .forms import field_label
 from .models import (
@@ -24,27 +29,21 @@ from .models import (
 
 def decision_notification(application: Application, *, approved: bool) -> dict:
     """The in-app notification (and email) for a review decision, as Notification fields."""
-    with translation.override(application.user.preferred_language):
-        return _decision_notification(application, approved=approved)
-
-
-def _decision_notification(application: Application, *, approved: bool) -> dict:
-    reasons = [(field_label(k), v) for k, v in application.field_reasons.items()]
-    context = {"application": application, "approved": approved, "field_reasons": reasons}
-    if approved:
-        kind = Notification.Kind.APPLICATION_APPROVED
-        title = _("Approved: %(category)s in %(market)s")
-    else:
-        kind = Notification.Kind.APPLICATION_REJECTED
-        title = _("Not approved: %(category)s in %(market)s")
-    return {
-        "user": application.user,
-        "kind": kind,
-        "title": title
-        % {"category": application.category.display_name, "market": application.market},
-        "body": render_to_string("onboarding/email/decision_message.txt", context).strip(),
-        "url": application.get_absolute_url(),
+    category = application.category
+    params = {
+        "category": category.name,
+        "first_level": category.first_level,
+        "market": application.market.name,
     }
+    if not approved:
+        params["reason"] = application.rejection_reason
+        params["field_reasons"] = application.field_reasons
+    kind = (
+        Notification.Kind.APPLICATION_APPROVED
+        if approved
+        else Notification.Kind.APPLICATION_REJECTED
+    )
+    return _notification(application.user, kind, params, application.get_absolute_url())
 
 
 def questionnaire_text(region: str) -> str:
@@ -56,18 +55,13 @@ def questionnaire_text(region: str) -> str:
 
 def questionnaire_notification(review: ComplianceReview) -> dict:
     """SPEC §3.14: the questionnaire the partner requested, for their region."""
-    region = QuestionnaireRegion(review.questionnaire_region)
-    with translation.override(review.user.preferred_language):
-        return {
-            "user": review.user,
-            "kind": Notification.Kind.QUESTIONNAIRE,
-            "title": _("Due-diligence questionnaire (%(region)s)") % {"region": region.label},
-            "body": questionnaire_text(region),
-            "url": review.get_absolute_url(),
-        }
+    params = {"region": QuestionnaireRegion(review.questionnaire_region).value}
+    return _notification(
+        review.user, Notification.Kind.QUESTIONNAIRE, params, review.get_absolute_url()
+    )
 
 
-# Lazy: the module is imported once, the titles are read in each recipient's language.
+# Lazy: the module is imported once, the titles are read in each reader's language.
 SECURITY_REVIEW_TITLES = {
     "required": (Notification.Kind.COMPLIANCE_REQUIRED, gettext_lazy("Compliance review required")),
     "approved": (Notification.Kind.SECURITY_APPROVED, gettext_lazy("Security review approved")),
@@ -77,23 +71,77 @@ SECURITY_REVIEW_TITLES = {
         gettext_lazy("Security review not approved: your account is blacklisted"),
     ),
 }
+SECURITY_REVIEW_OUTCOMES = {kind: outcome for outcome, (kind, _t) in SECURITY_REVIEW_TITLES.items()}
 
 
 def security_review_notification(review: ComplianceReview, *, outcome: str) -> dict:
     """A reviewer's word on the compliance review: required, approved, rejected, or
     rejected for the last allowed time (the account is blacklisted)."""
-    kind, title = SECURITY_REVIEW_TITLES[outcome]
+    kind, _title = SECURITY_REVIEW_TITLES[outcome]
+    params = {
+        "required_reason": review.required_reason if outcome == "required" else "",
+        "reason": review.rejection_reason if outcome in ("rejected", "blacklisted") else "",
+        "rejections": review.consecutive_rejections,
+    }
+    return _notification(review.user, kind, params, review.get_absolute_url())
+
+
+def _notification(user, kind: str, params: dict, url: str) -> dict:
+    """Notification fields: the message as data, plus its text in the recipient's language
+    today (what support searches, and what the row says should its kind ever go away)."""
+    row = Notification(user=user, kind=kind, params=params, url=url)
+    with translation.override(user.preferred_language):
+        title, body = notification_text(row)
+    return {"user": user, "kind": kind, "params": params, "title": title, "body": body, "url": url}
+
+
+def notification_text(notification: Notification) -> tuple[str, str]:
+    """(title, body) of a notification in the active language, from its kind and params.
+
+    Rows written before notifications kept their params show the text they were written with.
+    """
+    params, kind = notification.params, notification.kind
+    if not params:
+        return notification.title, notification.body
+    if kind in (Notification.Kind.APPLICATION_APPROVED, Notification.Kind.APPLICATION_REJECTED):
+        return _decision_text(params, approved=kind == Notification.Kind.APPLICATION_APPROVED)
+    if kind == Notification.Kind.QUESTIONNAIRE:
+        region = QuestionnaireRegion(params["region"])
+        title = _("Due-diligence questionnaire (%(region)s)") % {"region": region.label}
+        return title, questionnaire_text(region)
+    if kind in SECURITY_REVIEW_OUTCOMES:
+        return _security_review_text(params, outcome=SECURITY_REVIEW_OUTCOMES[kind])
+    return notification.title, notification.body
+
+
+def _decision_text(params: dict, *, approved: bool) -> tuple[str, str]:
+    name, market = translated(params["category"]), translated(params["market"])
+    first_level = translated(params.get("first_level", ""))
+    # The template reads the application's fields; these are the same, as they were then.
+    application = {
+        "category": f"{first_level} › {name}" if first_level else name,
+        "market": {"display_name": market},
+        "rejection_reason": params.get("reason", ""),
+    }
+    reasons = [(field_label(k), v) for k, v in params.get("field_reasons", {}).items()]
+    context = {"application": application, "approved": approved, "field_reasons": reasons}
+    if approved:
+        title = _("Approved: %(category)s in %(market)s")
+    else:
+        title = _("Not approved: %(category)s in %(market)s")
+    body = render_to_string("onboarding/email/decision_message.txt", context).strip()
+    return title % {"category": name, "market": market}, body
+
+
+def _security_review_text(params: dict, *, outcome: str) -> tuple[str, str]:
+    review = {
+        "required_reason": params.get("required_reason", ""),
+        "rejection_reason": params.get("reason", ""),
+        "consecutive_rejections": params.get("rejections", 0),
+    }
     context = {"review": review, "outcome": outcome, "limit": MAX_CONSECUTIVE_REJECTIONS}
-    with translation.override(review.user.preferred_language):
-        return {
-            "user": review.user,
-            "kind": kind,
-            "title": str(title),
-            "body": render_to_string(
-                "onboarding/email/security_review_message.txt", context
-            ).strip(),
-            "url": review.get_absolute_url(),
-        }
+    body = render_to_string("onboarding/email/security_review_message.txt", context).strip()
+    return str(SECURITY_REVIEW_TITLES[outcome][1]), body
 
 
 def send_notification(notification: Notification) -> None:
@@ -101,10 +149,11 @@ def send_notification(notification: Notification) -> None:
     after the SMTP server accepted the message but before the row was marked sent, the copy
     the sweep sends carries the same id and mail systems treat it as one message."""
     with translation.override(notification.user.preferred_language):
-        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.title}"
+        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.display_title}"
+        link = portal_url(notification.url) if notification.url else ""
         body = render_to_string(
             "onboarding/email/notification_message.txt",
-            {"notification": notification, "base_url": settings.PORTAL_BASE_URL},
+            {"notification": notification, "link": link},
         )
     message = EmailMessage(
         subject=subject,

@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from categories.models import Market, PartnerType, Region, ServiceCategory
@@ -37,8 +39,14 @@ class GetStartedForm(forms.Form):
         label=_("Business category(ies)"),
         queryset=ServiceCategory.objects.all(),
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Up to %(max)s categories in one application.")
-        % {"max": MAX_CATEGORIES_PER_APPLICATION},
+        # Lazy all the way: `_(...) % {...}` here would be read once, in English, at import.
+        help_text=lazy(
+            lambda: (
+                gettext("Up to %(max)s categories in one application.")
+                % {"max": MAX_CATEGORIES_PER_APPLICATION}
+            ),
+            str,
+        )(),
     )
 
     def __init__(self, *args, user, partner_type: PartnerType, fixed_region=None, **kwargs):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
@@ -499,7 +499,30 @@ class Application(ConcurrentTransitionMixin, models.Model):
         }[self.state]
 
 
-class ApplicationTransition(models.Model):
+# What each recorded step was, for the people reading a history (partner and reviewer).
+TRANSITION_LABELS = {
+    "submit": _("Submitted for review"),
+    "resubmit": _("Modified and resubmitted"),
+    "submit_changes": _("Changes submitted for review"),
+    "approve": _("Approved"),
+    "reject": _("Not approved"),
+    "mark_required": _("Compliance review required by the platform:"),
+}
+
+
+class TransitionLabels:
+    """A history row as words, in the reader's language: its step and its states."""
+
+    def get_name_display(self) -> str:
+        return str(TRANSITION_LABELS.get(self.name, self.name))
+
+    def change_display(self) -> str:
+        if self.source == self.target:
+            return self.get_target_display()
+        return f"{self.get_source_display()} → {self.get_target_display()}"
+
+
+class ApplicationTransition(TransitionLabels, models.Model):
     """The audit trail: who moved an application from which state to which, when, and why."""
 
     application = models.ForeignKey(
@@ -522,7 +545,7 @@ class ApplicationTransition(models.Model):
         indexes = [models.Index(fields=["application", "at"], name="onboarding_app_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.application_id}: {self.source} → {self.target}"
+        return f"{self.get_name_display()}: {self.change_display()}"
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -559,8 +582,13 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    title = models.CharField(max_length=200)
-    body = models.TextField()
+    # What the message says, as data: `emails.notification_text` writes it in the reader's
+    # language each time it is shown or emailed.
+    params = models.JSONField(default=dict, blank=True)
+    # The text as first written, in the recipient's language then: what support searches,
+    # and what older rows (written before `params`) show.
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -585,7 +613,34 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return self._text()[0]
+
+    @property
+    def display_body(self) -> str:
+        return self._text()[1]
+
+    @property
+    def link_label(self) -> str:
+        """What following the notification's link opens."""
+        if self.kind == self.Kind.APPLICATION_REJECTED:
+            return str(_("Open the application and fix it"))
+        if self.kind == self.Kind.APPLICATION_APPROVED:
+            return str(_("Open the application"))
+        return str(_("Open the compliance review"))
+
+    def _text(self) -> tuple[str, str]:
+        """(title, body) in the active language, rendered once per language."""
+        from . import emails
+
+        cache = self.__dict__.setdefault("_text_cache", {})
+        language = translation.get_language()
+        if language not in cache:
+            cache[language] = emails.notification_text(self)
+        return cache[language]
 
     @classmethod
     def announce(cls, **fields) -> "Notification":
@@ -1133,7 +1188,7 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
         }[self.state]
 
 
-class ComplianceTransition(models.Model):
+class ComplianceTransition(TransitionLabels, models.Model):
     """The compliance audit trail: submissions (with the answers as submitted), decisions,
     and a reviewer marking the review required."""
 
@@ -1157,7 +1212,7 @@ class ComplianceTransition(models.Model):
         indexes = [models.Index(fields=["review", "at"], name="onboarding_compliance_timeline")]
 
     def __str__(self) -> str:
-        return f"{self.review_id}: {self.name} {self.source} → {self.target}"
+        return f"{self.get_name_display()}: {self.change_display()}"
 
 
 from .pending import PendingUpload  # noqa: E402, F401  (registers the model with the app)

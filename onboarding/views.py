@@ -284,8 +284,11 @@ def notification_list(request):
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def notification_open(request, pk):
+    """The notification's link: marks it read and goes to what it is about. A GET, so it
+    is an ordinary link (a new tab, a link copied from the inbox); marking one's own
+    notification read is harmless if a third party makes the browser follow it."""
     notification = get_object_or_404(Notification, pk=pk, user=request.user)
     Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
     return redirect(notification.url or "onboarding:notifications")

@@ -26,6 +26,10 @@ class DecisionAdminMixin:
     def reject_form(self, request):
         raise NotImplementedError
 
+    def reject_form_for(self, request, obj):
+        """The reject page's form for this object; by default the same for every object."""
+        return self.reject_form(request)
+
     def reject_decision(self, form) -> dict:
         return {"reason": form.cleaned_data["reason"]}
 
@@ -67,7 +71,7 @@ class DecisionAdminMixin:
         obj = self.get_queryset(request).filter(pk=object_id).first()
         if obj is None:
             raise Http404
-        form = self.reject_form(request)
+        form = self.reject_form_for(request, obj)
         if request.method == "POST" and form.is_valid():
             self.decide(request, object_id, approve=False, **self.reject_decision(form))
             return redirect(self._change_url_name(), object_id)

@@ -204,8 +204,10 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Partner Center <no-reply@partner-center.local>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in emails sent from workers, which have no request to build them from.
-PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The portal's public address (scheme and host, no trailing slash): every link in every email
+# starts with it (partner_center/links.py). Workers have no request to take a host from;
+# `check --deploy` warns when it is unset with DEBUG off.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "").strip().rstrip("/")
 
 # SPEC §1.5: SMS is pluggable; the default writes each message to the log.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "accounts.sms.LogSMSBackend")

@@ -195,6 +195,12 @@ class Catalog:
         shop = ServiceCategory.objects.get(code=SHOP_CATEGORY)
         self.shop_slot = (shop.pk, self.markets["US"])
         self.market_codes = {pk: code for code, pk in self.markets.items()}
+        # What a decision notification's params name (Notification.params).
+        self.category_names = {
+            c.pk: (c.name, c.first_level)
+            for c in ServiceCategory.objects.only("name", "first_level")
+        }
+        self.market_names = {m.pk: m.name for m in Market.objects.only("name")}
 
 
 class Command(BaseCommand):
@@ -444,6 +450,14 @@ class Command(BaseCommand):
             )
             if name in ("approve", "reject"):
                 approved = name == "approve"
+                category, first_level = self.catalog.category_names[application["category_id"]]
+                params = {
+                    "category": category,
+                    "first_level": first_level,
+                    "market": self.catalog.market_names[application["market_id"]],
+                }
+                if not approved:
+                    params["reason"] = "The business certificate is unreadable."
                 rows[Notification].append(
                     {
                         "user_id": user_id,
@@ -454,6 +468,7 @@ class Command(BaseCommand):
                         if approved
                         else "Your application was not approved",
                         "body": "Benchmark notification.",
+                        "params": params,
                         "url": f"/onboarding/applications/{application['id']}/",
                         "created_at": at,
                         "read_at": at + timedelta(hours=1) if self.rng.random() < 0.7 else None,
