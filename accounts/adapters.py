@@ -5,6 +5,8 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from partner_center.throttle import FailedLogins
+
 from .models import Center, User
 from .sms import send_sms
 
@@ -34,6 +36,20 @@ class AccountAdapter(DefaultAccountAdapter):
             )
             return redirect("account_login")
         return super().pre_login(request, user, **kwargs)
+
+    # SPEC §1.2: wrong passwords are limited per account and per IP by the portal's one
+    # throttle (allauth's own "login_failed" limit is off). Unlike allauth's, an IP past its
+    # budget still lets a right password in, so a guesser behind a shared NAT does not lock
+    # out every colleague behind it; an account past its budget stays locked.
+    def pre_authenticate(self, request, **credentials):
+        login = credentials.get("email") or credentials.get("phone") or ""
+        self._failed_logins = FailedLogins(request, scope="login", login=str(login))
+        if self._failed_logins.blocked().limited:
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials):
+        if self._failed_logins.record_failure().limited:
+            raise self.validation_error("too_many_login_attempts")
 
     def post_login(self, request, user, **kwargs):
         response = super().post_login(request, user, **kwargs)

@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
+
+from partner_center.throttle import FailedLogins
 
 from .models import Channel, User, VerificationCode
 
@@ -22,6 +25,30 @@ class SignupForm(forms.Form):
     def signup(self, request, user) -> None:
         user.phone = self.cleaned_data.get("phone") or None
         user.save(update_fields=["phone"])
+
+
+class ReviewerLoginForm(AdminAuthenticationForm):
+    """/admin/login/, limited like the partner login: the same budgets, counted together,
+    so an account does not get twice the guesses through the second door."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "throttled": _("Too many failed login attempts. Try again later."),
+    }
+
+    def clean(self):
+        failed = FailedLogins(self.request, scope="login", login=self.data.get("username", ""))
+        if failed.blocked().limited:
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # A right password on a non-staff account is refused too, but it is no guess.
+            if self.user_cache is None and failed.record_failure().limited:
+                raise forms.ValidationError(
+                    self.error_messages["throttled"], code="throttled"
+                ) from None
+            raise
 
 
 class SendCodeForm(forms.Form):

@@ -214,12 +214,28 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[Partner Center] ")
 ACCOUNT_RATE_LIMITS = {
-    # SPEC §1.2: failed logins are rate-limited (per IP and per account).
-    "login_failed": "10/m/ip,5/5m/key",
+    # SPEC §1.2: failed logins are limited by partner_center.throttle (see LOGIN_FAILURES_*),
+    # the same rule as the admin and Seller Center logins. allauth's own per-IP login limits
+    # are off: they lock out everyone behind a shared NAT, right password or not.
+    "login_failed": None,
+    "login": None,
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# --- Rate limits (partner_center.throttle, on django-ratelimit) --------------------------
+# Rates are "<count>/<period>", period s, m, h or d, optionally with a multiplier ("5/5m").
+# Wrong passwords at the partner, admin and Seller Center logins: past the per-account budget
+# the account is locked (Seller Center: the login from that IP); past the per-IP budget only a
+# right password gets in; past the per-IP ceiling nothing from that IP is checked.
+LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5/5m")
+LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "10/m")
+LOGIN_FAILURES_PER_IP_MAX = os.environ.get("LOGIN_FAILURES_PER_IP_MAX", "100/h")
+# Wrong Seller Center passwords when a partner verifies a seller account (SPEC §4.6).
+SELLER_VERIFICATION_FAILURES = os.environ.get("SELLER_VERIFICATION_FAILURES", "5/15m")
+# Open API calls per app (and shop): TikTok Shop's documented default is 50 per second.
+OPEN_API_RATE_LIMIT = os.environ.get("OPEN_API_RATE_LIMIT", "50/s")
+
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGIN_URL = "account_login"
 

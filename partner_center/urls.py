@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ReviewerLoginForm
 from accounts.views import allauth_change_redirect, set_language
 from apps_services import api
 from sellers import views as seller_views
@@ -9,6 +10,7 @@ from sellers import views as seller_views
 admin.site.site_header = _("Partner Center review")
 admin.site.site_title = _("Partner Center review")
 admin.site.index_title = _("Review and operations")
+admin.site.login_form = ReviewerLoginForm  # wrong passwords limited like the partner login
 
 urlpatterns = [
     path("admin/", admin.site.urls),
