@@ -86,7 +86,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user.save(update_fields=["phone", "phone_verified"])
 
     def set_phone_verified(self, user, phone):
-        User.objects.filter(pk=user.pk, phone=phone).update(phone_verified=True)
+        if str(user.phone) == str(phone) and not user.phone_verified_elsewhere():
+            user.verify_phone()
 
     def send_verification_code_sms(self, user, phone, code, **kwargs):
         send_sms(to=phone, body=_("Partner Center code %(code)s") % {"code": code})
