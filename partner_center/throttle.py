@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django_ratelimit.core import get_usage
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,12 @@ def client_ip(request) -> str:
     ALLAUTH_TRUSTED_CLIENT_IP_HEADER apply), IPv6 reduced to its /64: one host has them all."""
     from allauth.account.adapter import get_adapter
 
-    ip = get_adapter().get_client_ip(request)
+    try:
+        ip = get_adapter().get_client_ip(request)
+    except (ImproperlyConfigured, PermissionDenied):
+        # A forwarded-for header shorter than the proxy count, or no address at all: limit
+        # by the connection's address rather than answer a server error.
+        ip = request.META.get("REMOTE_ADDR") or "unknown"
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
