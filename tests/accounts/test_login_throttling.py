@@ -169,3 +169,30 @@ def test_logins_work_and_warn_when_the_cache_is_unreachable(
     assert right.status_code == 302
     assert admin.status_code == 302
     assert "Rate limit login:account not applied: the cache failed (ConnectionError)" in caplog.text
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_budget(
+    client, alice, small_budgets, settings
+):
+    # given: one reverse proxy in front; a guesser past the per-IP budget
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "192.0.2.1"}
+    for _ in range(4):
+        guesser = client.post(
+            reverse("account_login"),
+            {"login": alice.email, "password": "guess"},
+            HTTP_X_FORWARDED_FOR=NAT,
+            **proxy,
+        )
+
+    # when: a wrong password from another client through the same proxy
+    other = client.post(
+        reverse("account_login"),
+        {"login": "bob@example.com", "password": "typo"},
+        HTTP_X_FORWARDED_FOR=ELSEWHERE,
+        **proxy,
+    )
+
+    # then
+    assert TOO_MANY in guesser.text
+    assert "not correct" in other.text
