@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from partner_center.links import portal_url, rebase
+from partner_center.throttle import FailedLogins
 
 from .models import Center, User
 from .sms import send_sms
@@ -98,6 +99,20 @@ class AccountAdapter(DefaultAccountAdapter):
             request.session[VERIFICATION_EMAIL_SESSION_KEY] = user.email
         return super().respond_email_verification_sent(request, user)
 
+    # SPEC §1.2: wrong passwords are limited per account and per IP by the portal's one
+    # throttle (allauth's own "login_failed" limit is off). Unlike allauth's, an IP past its
+    # budget still lets a right password in, so a guesser behind a shared NAT does not lock
+    # out every colleague behind it; an account past its budget stays locked.
+    def pre_authenticate(self, request, **credentials):
+        login = credentials.get("email") or credentials.get("phone") or ""
+        self._failed_logins = FailedLogins(request, scope="login", login=str(login))
+        if self._failed_logins.blocked().limited:
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials):
+        if self._failed_logins.record_failure().limited:
+            raise self.validation_error("too_many_login_attempts")
+
     def post_login(self, request, user, **kwargs):
         response = super().post_login(request, user, **kwargs)
         # The latest explicit choice wins: a language picked before logging in is kept on
@@ -133,7 +148,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user.save(update_fields=["phone", "phone_verified"])
 
     def set_phone_verified(self, user, phone):
-        User.objects.filter(pk=user.pk, phone=phone).update(phone_verified=True)
+        if str(user.phone) == str(phone) and not user.phone_verified_elsewhere():
+            user.verify_phone()
 
     def send_verification_code_sms(self, user, phone, code, **kwargs):
         send_sms(to=phone, body=_("Partner Center code %(code)s") % {"code": code})

@@ -1,23 +1,35 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
+
+from partner_center.throttle import FailedLogins
 
 from .models import Channel, User, VerificationCode
 
 PHONE_HELP = _("Optional. International format with the country code, e.g. +14155550123.")
 
 
-class SignupForm(forms.Form):
-    """Extra sign-up fields (allauth's ACCOUNT_SIGNUP_FORM_CLASS). SPEC §1.1: phone optional."""
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up (ACCOUNT_FORMS) with the optional phone of SPEC §1.1.
+
+    A taken email gets the answer a new one gets (allauth's ACCOUNT_PREVENT_ENUMERATION:
+    "check your inbox", and the owner is emailed that the account exists) and takes as long:
+    the new-account path hashes the password, so the taken path hashes it too. The phone is
+    not checked against other accounts: numbers are unique only once verified, and saying
+    "already used" would list who is registered.
+    """
 
     phone = PhoneNumberField(label=_("Phone number"), required=False, help_text=PHONE_HELP)
+    field_order = ["email", "phone", "password1", "password2"]
 
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone")
-        if phone and User.objects.filter(phone=phone).exists():
-            raise forms.ValidationError(_("This phone number is already used by another account."))
-        return phone
+    def try_save(self, request):
+        if self.account_already_exists:
+            make_password(self.cleaned_data["password1"])  # as long as creating the account
+        return super().try_save(request)
 
     def signup(self, request, user) -> None:
         user.phone = self.cleaned_data.get("phone") or None
@@ -26,6 +38,30 @@ class SignupForm(forms.Form):
 
 class ResendVerificationForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
+
+
+class ReviewerLoginForm(AdminAuthenticationForm):
+    """/admin/login/, limited like the partner login: the same budgets, counted together,
+    so an account does not get twice the guesses through the second door."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "throttled": _("Too many failed login attempts. Try again later."),
+    }
+
+    def clean(self):
+        failed = FailedLogins(self.request, scope="login", login=self.data.get("username", ""))
+        if failed.blocked().limited:
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # A right password on a non-staff account is refused too, but it is no guess.
+            if self.user_cache is None and failed.record_failure().limited:
+                raise forms.ValidationError(
+                    self.error_messages["throttled"], code="throttled"
+                ) from None
+            raise
 
 
 class SendCodeForm(forms.Form):
@@ -99,9 +135,21 @@ class ChangeEmailForm(CodeConfirmForm):
         email = self.cleaned_data["new_email"].strip().lower()
         if email == self.user.email:
             raise forms.ValidationError(_("This is already your login email."))
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("This email is already used by another account."))
         return email
+
+    def clean(self):
+        # Whether another account uses the address is said only once the code is right and
+        # spent: each probe costs a fresh code, so the form cannot list who is registered.
+        cleaned = super().clean()
+        if not self.errors and User.objects.filter(email__iexact=cleaned["new_email"]).exists():
+            raise forms.ValidationError(
+                _(
+                    "This email is already used by another account. Request a new code to "
+                    "change to another address."
+                ),
+                code="email_taken",
+            )
+        return cleaned
 
     def apply(self) -> None:
         self.user.change_email(self.cleaned_data["new_email"])
@@ -115,11 +163,8 @@ class ChangePhoneForm(CodeConfirmForm):
     )
     field_order = ["new_phone", "code"]
 
-    def clean_new_phone(self):
-        phone = self.cleaned_data.get("new_phone")
-        if phone and User.objects.filter(phone=phone).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError(_("This phone number is already used by another account."))
-        return phone
+    # No "already used" check: numbers are unique only once verified, and the answer would
+    # tell who is registered. Verifying the number (a code sent to it) settles who owns it.
 
     def apply(self) -> None:
         self.user.change_phone(self.cleaned_data.get("new_phone"))
@@ -154,9 +199,18 @@ class ChangePasswordForm(CodeConfirmForm):
 
 
 class VerifyPhoneForm(CodeConfirmForm):
+    def clean(self):
+        # Said only after the code sent to the number came back: whoever reads this holds
+        # the phone, so it tells them nothing about other people.
+        cleaned = super().clean()
+        if not self.errors and self.user.phone_verified_elsewhere():
+            raise forms.ValidationError(
+                _("This phone number is verified on another account."), code="phone_taken"
+            )
+        return cleaned
+
     def apply(self) -> None:
-        self.user.phone_verified = True
-        self.user.save(update_fields=["phone_verified"])
+        self.user.verify_phone()
 
 
 CHANGE_FORMS = {

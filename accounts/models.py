@@ -53,7 +53,9 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField(_("login email"), unique=True)
-    phone = PhoneNumberField(_("phone number"), blank=True, null=True, unique=True)
+    # Unique only once verified (Meta.constraints): a number typed in but never verified
+    # must not block its real owner, nor tell anyone that it is registered.
+    phone = PhoneNumberField(_("phone number"), blank=True, null=True, db_index=True)
     phone_verified = models.BooleanField(_("phone verified"), default=False)
     center = models.CharField(
         _("Partner Center"), max_length=8, choices=Center.choices, default=Center.GLOBAL
@@ -86,6 +88,12 @@ class User(AbstractUser):
         verbose_name_plural = _("accounts")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=models.Q(phone_verified=True),
+                name="accounts_user_verified_phone_unique",
+                violation_error_message=_("This phone number is verified on another account."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -132,6 +140,26 @@ class User(AbstractUser):
             self.email = new_email
             self.save(update_fields=["email"])
             EmailAddress.objects.create(user=self, email=new_email, primary=True, verified=False)
+
+    def phone_verified_elsewhere(self) -> bool:
+        return (
+            bool(self.phone)
+            and User.objects.filter(phone=self.phone, phone_verified=True)
+            .exclude(pk=self.pk)
+            .exists()
+        )
+
+    def verify_phone(self) -> None:
+        """A code sent to the number came back: the number is this account's. Accounts that
+        typed the same number in without verifying it lose it, so an unverified claim never
+        blocks the owner. A number verified on another account stays there (the unique
+        constraint refuses the second one); the form says so before calling this."""
+        with transaction.atomic():
+            User.objects.filter(phone=self.phone, phone_verified=False).exclude(pk=self.pk).update(
+                phone=None
+            )
+            self.phone_verified = True
+            self.save(update_fields=["phone_verified"])
 
     def change_phone(self, new_phone) -> None:
         """A new number is unverified until a code sent to it comes back."""

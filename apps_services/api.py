@@ -13,10 +13,13 @@ import secrets
 import time
 from functools import wraps
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+
+from partner_center import throttle
 
 from . import services, signing
 from .models import App
@@ -46,6 +49,7 @@ STATUS = {
     ErrorCode.SHOP_NOT_AUTHORIZED: 404,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.TOO_MANY_REQUESTS: 429,
     ErrorCode.INTERNAL_ERROR: 500,
 }
 
@@ -68,8 +72,30 @@ def refusal(exc: ApiRefusal):
     return answer(code=exc.code, message=exc.message, status=STATUS[exc.code])
 
 
+def rate_limited(request):
+    """None, or the 429 for an app (and shop) past OPEN_API_RATE_LIMIT.
+
+    Counted before the credentials are checked, so the limit also bounds guessing an app's
+    secret. The key is the app_key the request names: an unknown one is refused next anyway.
+    """
+    key = f"{request.GET.get('app_key', '')} {request.GET.get('shop_cipher', '')}"
+    limit = throttle.hit(scope="open-api", key=key, rate=settings.OPEN_API_RATE_LIMIT)
+    if not limit.limited:
+        return None
+    response = refusal(
+        ApiRefusal(
+            ErrorCode.TOO_MANY_REQUESTS,
+            f"Too many requests for this app (limit {settings.OPEN_API_RATE_LIMIT}). "
+            f"Retry after {limit.retry_after} second(s).",
+        )
+    )
+    response["Retry-After"] = str(limit.retry_after)
+    return response
+
+
 def open_api(*methods: str):
-    """JSON for every outcome, a 405 in the protocol's shape, no CSRF (signed requests)."""
+    """JSON for every outcome, a 405 in the protocol's shape, a 429 past the app's rate
+    limit, no CSRF (signed requests)."""
 
     def decorator(view):
         @csrf_exempt
@@ -85,6 +111,10 @@ def open_api(*methods: str):
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
+            limited = rate_limited(request)
+            if limited is not None:
+                logger.info("Open API %s refused: rate limit.", request.path)
+                return limited
             try:
                 return view(request, *args, **kwargs)
             except ApiRefusal as exc:

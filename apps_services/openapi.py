@@ -25,6 +25,11 @@ on success. Errors answer a non-zero `code` and a 4xx status:
 | --- | --- |
 {ERROR_TABLE}
 
+**Rate limit.** Each app may send 50 requests per second (per shop where a request names
+a `shop_cipher`), as TikTok Shop's default; an operator may set another rate. Past it the
+answer is HTTP 429 with code {int(ErrorCode.TOO_MANY_REQUESTS)} and a `Retry-After` header:
+the seconds to wait before trying again.
+
 **Signed requests** (`/authorization/...`) carry `app_key`, `timestamp` (Unix seconds,
 at most 5 minutes old and 30 seconds ahead) and `sign` =
 lowercase hex HMAC-SHA256, keyed with the app secret, over
@@ -74,6 +79,19 @@ SIGNED_PARAMETERS = [
 
 ERROR_RESPONSE = {
     "description": "Refused: a non-zero code and a message saying what to do.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+RATE_LIMITED_RESPONSE = {
+    "description": f"Too many requests for this app: code {int(ErrorCode.TOO_MANY_REQUESTS)}. "
+    "Wait the seconds in Retry-After.",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before the next request.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 
@@ -146,6 +164,7 @@ def document(base_url: str) -> dict:
                     ],
                     "responses": {
                         "200": _json("#/components/schemas/TokenResponse"),
+                        "429": RATE_LIMITED_RESPONSE,
                         "4XX": ERROR_RESPONSE,
                     },
                 }
@@ -161,6 +180,7 @@ def document(base_url: str) -> dict:
                     ],
                     "responses": {
                         "200": _json("#/components/schemas/TokenResponse"),
+                        "429": RATE_LIMITED_RESPONSE,
                         "4XX": ERROR_RESPONSE,
                     },
                 }
@@ -173,6 +193,7 @@ def document(base_url: str) -> dict:
                     "parameters": SIGNED_PARAMETERS,
                     "responses": {
                         "200": _json("#/components/schemas/ShopsResponse"),
+                        "429": RATE_LIMITED_RESPONSE,
                         "4XX": ERROR_RESPONSE,
                     },
                 }
@@ -189,6 +210,7 @@ def document(base_url: str) -> dict:
                     ],
                     "responses": {
                         "200": _json("#/components/schemas/EmptyResponse"),
+                        "429": RATE_LIMITED_RESPONSE,
                         "4XX": ERROR_RESPONSE,
                     },
                 }

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
-from django.core.cache import cache
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +15,7 @@ from phonenumber_field.phonenumber import to_python as to_phone
 
 from accounts.models import User
 from categories.models import Market, ServiceCategory
+from partner_center import throttle
 from sellers.directory import get_directory
 
 from .models import (
@@ -51,9 +52,8 @@ ALREADY_VERIFIED = _("Your account is already verified as a TikTok Shop seller."
 EMAIL_NOT_VERIFIED = _("Verify your login email before verifying a seller account.")
 TOO_MANY_ATTEMPTS = _("Too many wrong passwords. Try again in 15 minutes.")
 
-# The form checks a Seller Center password, so it must not become a guessing oracle.
-PASSWORD_FAILURES_ALLOWED = 5
-PASSWORD_FAILURES_WINDOW = 15 * 60
+# The form checks a Seller Center password, so it must not become a guessing oracle: wrong
+# passwords are limited per partner (SELLER_VERIFICATION_FAILURES).
 
 
 def _is_own_login(user: User, login: str) -> bool:
@@ -66,19 +66,6 @@ def _is_own_login(user: User, login: str) -> bool:
         and phone.is_valid()
         and phone == user.phone
     )
-
-
-def _failures_key(user: User) -> str:
-    return f"apps_services:seller-verification-failures:{user.pk}"
-
-
-def _count_password_failure(user: User) -> None:
-    key = _failures_key(user)
-    cache.add(key, 0, PASSWORD_FAILURES_WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, PASSWORD_FAILURES_WINDOW)
 
 
 def verify_seller_developer(*, user: User, login: str, password: str) -> SellerBinding:
@@ -101,7 +88,12 @@ def verify_seller_developer(*, user: User, login: str, password: str) -> SellerB
         raise ValidationError(SAME_LOGIN, code="not_same_login")
     if "@" in login and not user.has_verified_email():
         raise ValidationError(EMAIL_NOT_VERIFIED, code="email_not_verified")
-    if cache.get(_failures_key(user), 0) >= PASSWORD_FAILURES_ALLOWED:
+    failures = {
+        "scope": "seller-verification",
+        "key": str(user.pk),
+        "rate": settings.SELLER_VERIFICATION_FAILURES,
+    }
+    if throttle.check(**failures).limited:
         raise ValidationError(TOO_MANY_ATTEMPTS, code="throttled")
 
     directory = get_directory()
@@ -109,7 +101,7 @@ def verify_seller_developer(*, user: User, login: str, password: str) -> SellerB
     if account is None:
         raise ValidationError(NO_SELLER_ACCOUNT, code="no_seller_account")
     if not directory.check_password(account.id, password):
-        _count_password_failure(user)
+        throttle.hit(**failures)
         raise ValidationError(WRONG_PASSWORD, code="wrong_password")
     if not directory.kyc_passed(account.id):
         raise ValidationError(KYC_NOT_PASSED, code="kyc_not_passed")
@@ -356,6 +348,7 @@ class ErrorCode(IntEnum):
     SHOP_NOT_AUTHORIZED = 36009006
     NOT_FOUND = 36000404
     METHOD_NOT_ALLOWED = 36000405
+    TOO_MANY_REQUESTS = 36000429
     INTERNAL_ERROR = 36000500
 
 

@@ -6,6 +6,7 @@ Set DATABASE_URL and REDIS_URL and the same code runs on PostgreSQL and a real b
 """
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -217,7 +218,9 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+# A taken email at sign-up gets the same page as a new one; its owner is emailed instead.
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -226,12 +229,41 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[Partner Center] ")
 ACCOUNT_RATE_LIMITS = {
-    # SPEC §1.2: failed logins are rate-limited (per IP and per account).
-    "login_failed": "10/m/ip,5/5m/key",
+    # SPEC §1.2: failed logins are limited by partner_center.throttle (see LOGIN_FAILURES_*),
+    # the same rule as the admin and Seller Center logins. allauth's own per-IP login limits
+    # are off: they lock out everyone behind a shared NAT, right password or not.
+    "login_failed": None,
+    "login": None,
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+
+# --- Rate limits (partner_center.throttle, on django-ratelimit) --------------------------
+# Rates are "<count>/<period>", period s, m, h or d, optionally with a multiplier ("5/5m").
+# Wrong passwords at the partner, admin and Seller Center logins: past the per-account budget
+# the account is locked (Seller Center: the login from that IP); past the per-IP budget only a
+# right password gets in; past the per-IP ceiling nothing from that IP is checked.
+LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5/5m")
+LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "10/m")
+LOGIN_FAILURES_PER_IP_MAX = os.environ.get("LOGIN_FAILURES_PER_IP_MAX", "100/h")
+# The number of reverse proxies in front of the portal that append to X-Forwarded-For: the
+# per-IP limits then see the client's address, not the proxy's (0: REMOTE_ADDR is the client).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Wrong Seller Center passwords when a partner verifies a seller account (SPEC §4.6).
+SELLER_VERIFICATION_FAILURES = os.environ.get("SELLER_VERIFICATION_FAILURES", "5/15m")
+# Open API calls per app (and shop): TikTok Shop's documented default is 50 per second.
+OPEN_API_RATE_LIMIT = os.environ.get("OPEN_API_RATE_LIMIT", "50/s")
+for _rate_setting in (
+    "LOGIN_FAILURES_PER_ACCOUNT",
+    "LOGIN_FAILURES_PER_IP",
+    "LOGIN_FAILURES_PER_IP_MAX",
+    "SELLER_VERIFICATION_FAILURES",
+    "OPEN_API_RATE_LIMIT",
+):
+    if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_rate_setting]):
+        raise RuntimeError(f"{_rate_setting} must read like 50/s or 5/15m.")
+
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGIN_URL = "account_login"
 

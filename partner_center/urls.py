@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import ReviewerLoginForm
 from accounts.views import allauth_change_redirect, set_language
 from apps_services import api
 from partner_center.health import health
@@ -10,6 +11,7 @@ from sellers import views as seller_views
 admin.site.site_header = _("Partner Center review")
 admin.site.site_title = _("Partner Center review")
 admin.site.index_title = _("Review and operations")
+admin.site.login_form = ReviewerLoginForm  # wrong passwords limited like the partner login
 
 urlpatterns = [
     # For load balancers and compose healthchecks: JSON, 503 only without the database.

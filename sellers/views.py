@@ -6,28 +6,29 @@ Seller Center in one browser are independent. Seller data comes through sellers.
 the authorization itself is apps_services' business (services.authorize_app).
 """
 
-import hashlib
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from apps_services import services as app_services
 from apps_services.models import SCOPES, App, AppState, Authorization
+from partner_center.throttle import FailedLogins
 
 from .directory import get_directory
 from .forms import SellerLoginForm
 
 SESSION_KEY = "seller_center_account"
-LOGIN_FAILURES_ALLOWED = 5
-LOGIN_FAILURES_WINDOW = 15 * 60
+
+
+TOO_MANY_WRONG_PASSWORDS = gettext_lazy("Too many wrong passwords. Try again in a few minutes.")
 
 
 def current_seller(request) -> dict | None:
@@ -37,18 +38,6 @@ def current_seller(request) -> dict | None:
 
 def _login_redirect(request):
     return redirect(f"{reverse('sellers:login')}?{urlencode({'next': request.get_full_path()})}")
-
-
-def _failures_key(login: str) -> str:
-    return "sellers:login-failures:" + hashlib.sha256(login.lower().encode()).hexdigest()
-
-
-def _count_failure(key: str) -> None:
-    cache.add(key, 0, LOGIN_FAILURES_WINDOW)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, LOGIN_FAILURES_WINDOW)
 
 
 @never_cache
@@ -62,19 +51,26 @@ def seller_login(request):
     form = SellerLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         login = form.cleaned_data["login"].strip()
-        key = _failures_key(login)
+        # Wrong passwords count per IP and per (IP, login): a guesser elsewhere cannot lock
+        # the seller out, and one IP cannot spray passwords over many sellers.
+        failed = FailedLogins(request, scope="seller-login", login=login, per_ip_account=True)
         directory = get_directory()
         account = None
-        if cache.get(key, 0) >= LOGIN_FAILURES_ALLOWED:
-            form.add_error(None, _("Too many wrong passwords. Try again in 15 minutes."))
+        if failed.blocked().limited:
+            form.add_error(None, TOO_MANY_WRONG_PASSWORDS)
         else:
             account = directory.find_account(login)
             if account is None or not directory.check_password(
                 account.id, form.cleaned_data["password"]
             ):
-                _count_failure(key)
                 account = None
-                form.add_error(None, _("The login or the password is incorrect."))
+                throttled = failed.record_failure().limited
+                form.add_error(
+                    None,
+                    TOO_MANY_WRONG_PASSWORDS
+                    if throttled
+                    else _("The login or the password is incorrect."),
+                )
         if account is not None:
             request.session.cycle_key()  # a new session id at every login
             request.session[SESSION_KEY] = {
