@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .models import Center, User
+from .models import Center, User, validate_login_email
 from .sms import send_sms
 
 
@@ -20,6 +20,11 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def clean_email(self, email: str) -> str:
+        # allauth would cut a longer address to the column's length and store what is left.
+        validate_login_email(email)
+        return super().clean_email(email)
 
     def pre_login(self, request, user, **kwargs):
         center = Center.for_host(request.get_host())
