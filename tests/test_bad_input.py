@@ -223,3 +223,15 @@ def test_a_damaged_session_cookie_signs_the_visitor_out_instead_of_failing(clien
     # then: treated as not signed in
     assert response.status_code == 302
     assert "/account/login/" in response["Location"]
+
+
+def test_a_request_django_cannot_parse_gets_the_same_page(client):
+    # given: more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS allows
+    query = "&".join(f"field{i}=1" for i in range(1100))
+
+    # when
+    response = client.get(f"/catalog/?{query}")
+
+    # then
+    assert response.status_code == 400
+    assert "Request refused" in response.content.decode()
