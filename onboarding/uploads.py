@@ -155,7 +155,7 @@ def prepare_document(file) -> PreparedDocument:
                         "The image is too large (%(w)s x %(h)s pixels). The limit is "
                         "%(limit)s megapixels."
                     )
-                    % {"w": width, "h": height, "limit": round(limit / 1_000_000, 1)},
+                    % {"w": width, "h": height, "limit": f"{round(limit / 1_000_000, 1):g}"},
                     "too_many_pixels",
                 )
             image.load()  # the one decode: it is what catches a truncated file
@@ -205,7 +205,7 @@ def _write_again(image: Image.Image) -> PreparedDocument:
 def validate_document(file) -> None:
     """Field validator: runs the checks and keeps the result for `pre_save`, so a form's
     validation and the save decode the upload once between them."""
-    if file and not getattr(file, "_committed", False):
+    if file and not getattr(file, "_committed", False) and not hasattr(file, "prepared_document"):
         file.prepared_document = prepare_document(file)
 
 
