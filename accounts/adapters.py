@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from partner_center.links import portal_url, rebase
 from partner_center.throttle import FailedLogins
 
-from .models import Center, User
+from .models import Center, User, validate_login_email
 from .sms import send_sms
 
 # The links allauth puts in its emails (confirm, reset, sign up), built from the request.
@@ -71,6 +71,11 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def clean_email(self, email: str) -> str:
+        # allauth would cut a longer address to the column's length and store what is left.
+        validate_login_email(email)
+        return super().clean_email(email)
 
     def pre_login(self, request, user, **kwargs):
         center = Center.for_host(request.get_host())

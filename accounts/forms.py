@@ -8,7 +8,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from partner_center.throttle import FailedLogins
 
-from .models import Channel, User, VerificationCode
+from .models import EMAIL_MAX_LENGTH, Channel, User, VerificationCode
 
 PHONE_HELP = _("Optional. International format with the country code, e.g. +14155550123.")
 
@@ -128,7 +128,7 @@ class CodeConfirmForm(forms.Form):
 
 
 class ChangeEmailForm(CodeConfirmForm):
-    new_email = forms.EmailField(label=_("New login email"))
+    new_email = forms.EmailField(label=_("New login email"), max_length=EMAIL_MAX_LENGTH)
     field_order = ["new_email", "code"]
 
     def clean_new_email(self):

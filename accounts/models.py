@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -24,13 +25,30 @@ class Center(models.TextChoices):
         return cls.US if hostname in {h.lower() for h in settings.US_HOSTS} else cls.GLOBAL
 
 
+# RFC 5321's limit, and the column's: an address is stored whole or refused, never cut.
+EMAIL_MAX_LENGTH = 254
+
+
+def validate_login_email(email: str) -> None:
+    """The rule every way in passes (sign-up, change of email, the shell, the admin)."""
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            _("An email address can have at most %(limit)s characters; this one has %(length)s."),
+            code="email_too_long",
+            params={"limit": EMAIL_MAX_LENGTH, "length": len(email)},
+        )
+    validate_email(email)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        email = self.normalize_email(email).lower()
+        validate_login_email(email)
+        user = self.model(email=email, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -52,7 +70,7 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
-    email = models.EmailField(_("login email"), unique=True)
+    email = models.EmailField(_("login email"), unique=True, max_length=EMAIL_MAX_LENGTH)
     # Unique only once verified (Meta.constraints): a number typed in but never verified
     # must not block its real owner, nor tell anyone that it is registered.
     phone = PhoneNumberField(_("phone number"), blank=True, null=True, db_index=True)
@@ -135,6 +153,7 @@ class User(AbstractUser):
         from allauth.account.models import EmailAddress
 
         new_email = new_email.strip().lower()
+        validate_login_email(new_email)
         with transaction.atomic():
             EmailAddress.objects.filter(user=self).delete()
             self.email = new_email

@@ -29,17 +29,43 @@ def private_addresses_allowed() -> bool:
     return bool(settings.DEBUG or settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES)
 
 
+# Ranges Python's `is_global` (3.11) still calls global but no webhook receiver lives on:
+# the 6to4 relay anycast, local-use NAT64 (RFC 8215), SRv6 SIDs and the 2024 documentation
+# block.
+NOT_GLOBAL = [
+    ipaddress.ip_network(network)
+    for network in ("192.88.99.0/24", "64:ff9b:1::/48", "5f00::/16", "3fff::/20")
+]
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, NAT64, 6to4, Teredo): a router hands
+    the packet on to it, so it must pass the same check."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    return None
+
+
 def _is_forbidden(address: str) -> bool:
+    """Only globally routable unicast addresses receive webhooks (no private, shared
+    100.64/10 — cloud metadata lives there —, loopback, link-local, documentation,
+    benchmarking, reserved or multicast address)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
+    candidates = [ip]
+    if isinstance(ip, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(ip)):
+        candidates.append(embedded)
+    return any(
+        not candidate.is_global
+        or candidate.is_multicast
+        or any(candidate in network for network in NOT_GLOBAL)
+        for candidate in candidates
     )
 
 

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .uploads import DocumentField, open_image, thumbnail_name
+from .uploads import DocumentField, thumbnail_name, validate_document
 
 
 class PendingUploadQuerySet(models.QuerySet):
@@ -73,7 +73,9 @@ class PendingUpload(models.Model):
         field then reports why, and nothing is written)."""
         name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
         try:
-            open_image(upload)  # refuse before anything is written or any row is saved
+            # Refuse before anything is written; the decoded result is kept on the upload,
+            # so the save below does not decode it again.
+            validate_document(upload)
         except ValidationError:
             return None
         pending = cls(user=user, file=upload, original_name=name[:200] or "upload")

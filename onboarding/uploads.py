@@ -2,23 +2,28 @@
 
 `DocumentField` runs the checks and the re-encoding in `pre_save`, so a file reaches storage
 only through them, whether it came from a partner form, the admin or the shell. The same
-checks run as the field's validator, so forms report them as field errors before saving.
+checks run as the field's validator, so forms report them as field errors before saving; the
+validator keeps its result for `pre_save`, so an upload is decoded once. A document that is
+replaced or cleared is deleted after the commit; `purge_orphan_uploads` finds the rest.
 """
 
 import io
 import os
+import tempfile
 import uuid
 import warnings
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
-from django.db import models
+from django.db import models, transaction
+from django.db.models.fields.files import FileDescriptor
 from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -65,12 +70,63 @@ def _error(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
-def open_image(file) -> Image.Image:
-    """Decode `file` fully and return the loaded image, or raise ValidationError."""
+# The most memory one upload's pixels may take once decoded. Pillow keeps colour pixels in
+# four bytes, whatever the file's compression: a 150 KB PNG can ask for 500 MB. With this
+# budget a worker's peak for an upload stays under 100 MB.
+DECODED_BYTES_LIMIT = 64 * MB
+# Extra full-size copies some images need besides the decoded one: WebP's decoder and encoder
+# each hold their own buffer; a CMYK JPEG is converted to RGB for browsers.
+EXTRA_COPIES = {"WEBP": 2}
+# Modes `Image.reduce` averages in place of a full-size converted copy.
+AVERAGED_MODES = {"1", "L", "RGB", "CMYK", "YCbCr", "I", "F", "I;16", "I;16B", "I;16L"}
+ORIENTATION = 0x0112
+TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
+
+
+def pixel_limit(image: Image.Image) -> int:
+    """How many pixels an image of this format and mode may have."""
+    copies = 1 + EXTRA_COPIES.get(image.format, 0) + (image.mode == "CMYK")
+    return min(max_pixels(), DECODED_BYTES_LIMIT // (_bytes_per_pixel(image.mode) * copies))
+
+
+@dataclass
+class PreparedDocument:
+    """A checked upload, re-encoded (in a temporary file) with its thumbnail."""
+
+    original: File
+    ext: str
+    thumbnail: bytes
+
+
+def _file_size(file) -> int:
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, os.SEEK_END)
         size = file.tell()
+    return size
+
+
+def prepare_document(file) -> PreparedDocument:
+    """Check `file`, decode it once, and write it again without metadata, or raise
+    ValidationError. The format and the dimensions are read from the header before any
+    pixel is decoded, so an image too large to hold is refused at the cost of its header."""
+    size = _file_size(file)
     if size > max_bytes():
         raise _error(
             _("The file is too large (%(size).1f MB). The limit is %(limit).0f MB.")
@@ -85,28 +141,25 @@ def open_image(file) -> Image.Image:
     )
     try:
         file.seek(0)
-        data = file.read()
         with warnings.catch_warnings():
             # Pillow warns between MAX_IMAGE_PIXELS and twice that; treat it as an error.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-            if probe.format not in FORMATS:
+            image = Image.open(file)  # reads the header only
+            if image.format not in FORMATS:
                 raise _error(not_an_image, "format")
-            width, height = probe.size
-            if width * height > max_pixels():
+            width, height = image.size
+            limit = pixel_limit(image)
+            if width * height > limit:
                 raise _error(
                     _(
                         "The image is too large (%(w)s x %(h)s pixels). The limit is "
                         "%(limit)s megapixels."
                     )
-                    % {"w": width, "h": height, "limit": max_pixels() // 1_000_000},
+                    % {"w": width, "h": height, "limit": f"{round(limit / 1_000_000, 1):g}"},
                     "too_many_pixels",
                 )
-            probe.verify()
-            # verify() leaves the image unusable and does not decode pixel data; load() does,
-            # which is what catches a truncated file.
-            image = Image.open(io.BytesIO(data))
-            image.load()
+            image.load()  # the one decode: it is what catches a truncated file
+            return _write_again(image)
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -117,48 +170,112 @@ def open_image(file) -> Image.Image:
         ) from exc
     except UnidentifiedImageError as exc:
         raise _error(not_an_image, "format") from exc
-    except (OSError, SyntaxError, ValueError, Image.UnidentifiedImageError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise _error(
             _("The image is damaged or incomplete and cannot be read. Upload it again."),
             "corrupt",
         ) from exc
     finally:
         file.seek(0)
-    return image
+
+
+def _write_again(image: Image.Image) -> PreparedDocument:
+    """The pixels in the same format without EXIF, XMP, ICC or comments, and a thumbnail.
+
+    The pixels are not turned to match the EXIF orientation (that needs a second full-size
+    copy): the orientation is the one tag written back, and the thumbnail is turned.
+    """
+    fmt = image.format
+    orientation = image.getexif().get(ORIENTATION, 1)
+    thumb = thumbnail(image, orientation=orientation)
+    image.info = {}  # what Pillow would otherwise copy into the file (JPEG comment, ICC, …)
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {"optimize": True}
+    if orientation in TRANSPOSE:
+        exif = Image.Exif()
+        exif[ORIENTATION] = orientation
+        options["exif"] = exif.tobytes()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (pre_save stores it, then closes it)
+    image.save(out, format=fmt, **options)
+    out.seek(0)
+    return PreparedDocument(original=File(out), ext=FORMATS[fmt], thumbnail=thumb)
 
 
 def validate_document(file) -> None:
-    """Field validator: the checks without keeping the result."""
-    if file and not getattr(file, "_committed", False):
-        open_image(file)
+    """Field validator: runs the checks and keeps the result for `pre_save`, so a form's
+    validation and the save decode the upload once between them."""
+    if file and not getattr(file, "_committed", False) and not hasattr(file, "prepared_document"):
+        file.prepared_document = prepare_document(file)
 
 
-def reencode(image: Image.Image) -> tuple[bytes, str]:
-    """Write the pixels again, in the same format, without EXIF, XMP, ICC or comments."""
-    fmt = image.format
-    image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF tag described
-    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    clean = Image.new(image.mode, image.size)
-    clean.paste(image)  # a fresh image carries no .info (metadata) from the upload
-    if image.mode == "P" and image.getpalette():
-        clean.putpalette(image.getpalette())
+def thumbnail(image: Image.Image, *, orientation: int = 1) -> bytes:
+    """A small JPEG of `image`, made without a second full-size copy of it."""
+    width, height = image.size
+    scale = max(width / THUMBNAIL_SIZE[0], height / THUMBNAIL_SIZE[1])
+    if scale < 3:
+        small = image.copy()  # already small
+    elif image.mode in AVERAGED_MODES:
+        small = image.reduce(max(2, int(scale // 2)))  # averages; allocates only the result
+    else:
+        # Pillow reduces transparent images through a full-size premultiplied copy, and
+        # palette images cannot be averaged: a nearest-pixel step down comes first.
+        step = (max(1, round(width * 3 / scale)), max(1, round(height * 3 / scale)))
+        small = image.resize(step, Image.Resampling.NEAREST)
+    if orientation in TRANSPOSE:
+        small = small.transpose(TRANSPOSE[orientation])
+    small = small.convert("RGB")
+    small.thumbnail(THUMBNAIL_SIZE)
+    small.info = {}  # copies keep the upload's comment and profile: none of it is written
     out = io.BytesIO()
-    options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {"optimize": True}
-    clean.save(out, format=fmt, **options)
-    return out.getvalue(), FORMATS[fmt]
-
-
-def thumbnail(image: Image.Image) -> bytes:
-    thumb = ImageOps.exif_transpose(image).convert("RGB")
-    thumb.thumbnail(THUMBNAIL_SIZE)
-    out = io.BytesIO()
-    thumb.save(out, format="JPEG", quality=80)
+    small.save(out, format="JPEG", quality=80)
     return out.getvalue()
 
 
 def thumbnail_name(name: str) -> str:
     return name + THUMBNAIL_SUFFIX
+
+
+def document_fields():
+    """(model, field) for every DocumentField of the project."""
+    from django.apps import apps
+
+    return [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, DocumentField)
+    ]
+
+
+def referenced_names() -> set[str]:
+    names: set[str] = set()
+    for model, field in document_fields():
+        names.update(
+            model._base_manager.exclude(**{field.attname: ""}).values_list(field.attname, flat=True)
+        )
+    return names
+
+
+def delete_if_unreferenced(name: str) -> None:
+    """Delete a stored document and its thumbnail once no row points at it (a name may be
+    shared: one category's document is copied to each of its markets)."""
+    for model, field in document_fields():
+        if model._base_manager.filter(**{field.attname: name}).exists():
+            return
+    for stored in (name, thumbnail_name(name)):
+        private_storage.delete(stored)
+
+
+class _DocumentDescriptor(FileDescriptor):
+    """Remembers the name loaded from the database, so a save that replaces or clears the
+    document knows which file it leaves behind, without asking the database."""
+
+    def __set__(self, instance, value):
+        originals = instance.__dict__.setdefault("_stored_documents", {})
+        # Only a name loaded from the database counts, not a file given to a new instance.
+        originals.setdefault(self.field.attname, value if isinstance(value, str) else "")
+        super().__set__(instance, value)
 
 
 class DocumentField(models.FileField):
@@ -184,12 +301,21 @@ class DocumentField(models.FileField):
         widget = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
         return super().formfield(**{"widget": widget, **kwargs})
 
+    descriptor_class = _DocumentDescriptor
+
     def pre_save(self, model_instance, add):
         file = getattr(model_instance, self.attname)
         if file and not file._committed:
-            image = open_image(file)  # raises before anything is written
-            data, ext = reencode(image)
-            thumb = thumbnail(image)
-            file.save(f"upload.{ext}", ContentFile(data), save=False)
-            self.storage.save(thumbnail_name(file.name), ContentFile(thumb))
+            prepared = getattr(file, "prepared_document", None) or prepare_document(file)
+            file.save(f"upload.{prepared.ext}", prepared.original, save=False)
+            prepared.original.close()
+            self.storage.save(thumbnail_name(file.name), ContentFile(prepared.thumbnail))
+        originals = model_instance.__dict__.setdefault("_stored_documents", {})
+        previous = originals.get(self.attname, "")
+        current = file.name if file else ""
+        if previous and previous != current:
+            # Replaced or cleared: the old file goes once the new name is committed (a
+            # rollback keeps the row, and so the file, as they were).
+            transaction.on_commit(lambda: delete_if_unreferenced(previous))
+        originals[self.attname] = current
         return file

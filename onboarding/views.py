@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_fsm import ConcurrentTransition
 
 from categories.models import PartnerRole, PartnerType
 
@@ -127,9 +128,15 @@ def _edit(request, applications):
         if action == "save" and approved:
             messages.error(request, _("Changes to approved information go to review: submit them."))
         elif all(f.is_valid() for f in forms):
-            refused = _save_and_submit(
-                request, entity_form, category_forms, applications, action, approved
-            )
+            try:
+                refused = _save_and_submit(
+                    request, entity_form, category_forms, applications, action, approved
+                )
+            except ConcurrentTransition:
+                # A second click (or another tab) submitted these while this request ran:
+                # that one won, and this one, rolled back, changed nothing.
+                messages.info(request, _("These applications were submitted already."))
+                return redirect(_categories_tab())
             if refused is not None:
                 _show_missing(refused.errors, entity_form, category_forms)
                 messages.error(request, _("Please complete the highlighted information to submit."))

@@ -60,7 +60,7 @@ class SellerAccountAdminForm(forms.ModelForm):
 class SellerRowForm(forms.Form):
     """One row of an `import_sellers` CSV file. Blank account fields keep the current value."""
 
-    email = forms.EmailField(required=False)
+    email = forms.EmailField(required=False, max_length=254)
     phone = PhoneNumberField(required=False)
     password = forms.CharField(required=False, strip=False, max_length=128)
     name = forms.CharField(required=False, max_length=120)

@@ -40,7 +40,7 @@ REGIONS = [
 
 class SellerSignupForm(forms.Form):
     ref = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
-    email = forms.EmailField(label=gettext_lazy("Email"))
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
     phone = PhoneNumberField(
         label=gettext_lazy("Phone number (optional)"),
         required=False,
