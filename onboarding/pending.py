@@ -72,13 +72,13 @@ class PendingUpload(models.Model):
         """Check, re-encode and store `upload` for `user`; None when it is refused (the form
         field then reports why, and nothing is written)."""
         name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+        pending = cls(user=user, file=upload, original_name=name[:200] or "upload")
         try:
-            # Refuse before anything is written; the decoded result is kept on the upload,
-            # so the save below does not decode it again.
-            validate_document(upload)
+            # Refuse before anything is written; the decoded result stays on the field's
+            # file, so the save below does not decode it again.
+            validate_document(pending.file)
         except ValidationError:
             return None
-        pending = cls(user=user, file=upload, original_name=name[:200] or "upload")
         pending.save()
         return pending
 
