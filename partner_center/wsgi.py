@@ -3,4 +3,6 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partner_center.settings")
+# Web requests: a query running past 30 s is cancelled on PostgreSQL (see settings).
+os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "30000")
 application = get_wsgi_application()

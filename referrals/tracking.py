@@ -86,7 +86,10 @@ def redis_client() -> redis.Redis:
     if url not in _clients:
         # No automatic retries: a command retried after it ran would count a click twice.
         client = redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0)
+            url,
+            socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
         )
         client.click_script = client.register_script(CLICK)  # EVALSHA, loaded on first use
         _clients[url] = client
@@ -132,15 +135,26 @@ def click(token: str) -> tuple[int, bool]:
     if uses_redis():
         try:
             return _click_in_redis(token)
-        except redis.ConnectionError:
+        except redis.RedisError as exc:
+            if not counted_nothing(exc):
+                # Redis may have counted the click before the answer was lost: counting it
+                # again in the database could count it twice, so the click is only resolved.
+                logger.warning("Redis failed mid-click (%s); click not recounted", exc)
+                return resolve_token(token)
             # Redis could not be reached, so it counted nothing: the database counts instead.
-            # (Any other error is raised: Redis may have counted, and falling back would
-            # count the click twice.)
             logger.warning("Redis unavailable; resolving and counting in the database")
     link_id, is_on = resolve_token(token)
     if is_on:
         add_clicks({link_id: 1}, {(link_id, timezone.now().date()): 1})
     return link_id, is_on
+
+
+def counted_nothing(exc: redis.RedisError) -> bool:
+    """True when the command surely never reached Redis: the connection was refused, or
+    timed out while connecting. A timeout *reading* the answer leaves it unknown."""
+    if isinstance(exc, redis.TimeoutError):
+        return "connecting" in str(exc)
+    return isinstance(exc, redis.ConnectionError)
 
 
 def _token_key(token: str) -> str:
@@ -195,7 +209,10 @@ def record_click(link_id: int) -> None:
             pipe.hincrby(PENDING_KEY, f"{link_id}:{day.isoformat()}", 1)
             pipe.execute()
             return
-        except redis.ConnectionError:
+        except redis.RedisError as exc:
+            if not counted_nothing(exc):
+                logger.warning("Redis failed mid-click (%s); click not recounted", exc)
+                return
             # A click is never dropped: without Redis it goes straight to the database.
             logger.warning("Redis unavailable; counting referral click in the database")
     add_clicks({link_id: 1}, {(link_id, day): 1})

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from accounts.demo import ensure_reviewers_group
 from accounts.models import Center, User
 from categories.catalog import seed as seed_catalog
+from partner_center.celery import broker_outage
 
 PASSWORD = "Test-pass-2026!"
 
@@ -23,6 +24,10 @@ def _embedded_defaults(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # An outage seen by an earlier test (broker, Redis cache) is not this test's.
+    broker_outage().reset()
+    if hasattr(cache, "outage"):
+        cache.outage.reset()
     # allauth's rate limits count in the cache: every test starts with none used.
     cache.clear()
 
