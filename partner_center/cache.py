@@ -54,7 +54,8 @@ class Outage:
 
 
 class ResilientRedisCache(RedisCache):
-    """django.core.cache.backends.redis.RedisCache, where "Redis unreachable" is a miss.
+    """django.core.cache.backends.redis.RedisCache, where "Redis unreachable" makes each call
+    answer as Django's DummyCache does: a miss, a write that stores nothing.
 
     OPTIONS as for RedisCache, plus RETRY_AFTER (seconds, default 5). Commands are never
     retried by redis-py: the caller's fallback is faster than a second timeout.
@@ -83,7 +84,9 @@ class ResilientRedisCache(RedisCache):
             return fallback
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._degrade(False, super().add, key, value, timeout, version)
+        # True, as Django's DummyCache answers: allauth takes its rate-limit lock with add(),
+        # and a False here would read as "locked by someone else", then as a 429.
+        return self._degrade(True, super().add, key, value, timeout, version)
 
     def get(self, key, default=None, version=None):
         return self._degrade(default, super().get, key, default, version)
