@@ -12,7 +12,13 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings as django_settings
 
+from apps_services.models import WebhookDelivery
 from partner_center.celery import app as celery_app
+from tests.apps_services.conftest import make_app
+from tests.open_api.conftest import certified_alice, publish
+from tests.open_api.test_webhooks import Receiver, _local_receiver_allowed, receiver
+
+__all__ = ["Receiver", "_local_receiver_allowed", "certified_alice", "receiver"]
 
 # Nothing listens on port 1: every connection is refused at once.
 DEAD_REDIS = "redis://127.0.0.1:1/0"
@@ -65,9 +71,8 @@ def silent_server():
 
 
 def _drop_broker_connections():
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    # Forget (do not close: kombu shares them per URL) the pools built for the last URL.
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
@@ -123,3 +128,37 @@ def redis_down(settings, broker_down):
     settings.CACHES = dead_redis_cache()
     settings.REFERRAL_CLICK_COUNTER = "redis"
     settings.REFERRAL_CLICKS_REDIS_URL = DEAD_REDIS
+
+
+@pytest.fixture
+def hooked_app(_local_receiver_allowed, certified_alice, receiver):
+    """Alice's published app, its Webhook URL on the test receiver."""
+    app = publish(make_app(certified_alice, webhook_url=receiver.url))
+    receiver.app_key = app.app_key
+    receiver.secret = ""  # signatures are the webhook tests' business
+    return app
+
+
+def make_delivery(app, *, shop_id: str = "7494000000000101") -> WebhookDelivery:
+    """A deauthorization event for `app`, committed (its on-commit task is not run)."""
+    return WebhookDelivery.enqueue(
+        app=app,
+        event_type=WebhookDelivery.EventType.SELLER_DEAUTHORIZATION,
+        shop_id=shop_id,
+        data={"message": "The seller revoked the authorization of this app."},
+    )
+
+
+@pytest.fixture
+def published_tasks():
+    """(task name, args, eta) of every message published meanwhile."""
+    from celery.signals import before_task_publish
+
+    seen: list[tuple[str, tuple, str | None]] = []
+
+    def record(sender=None, body=None, headers=None, **kwargs):
+        seen.append((sender, tuple(body[0]), (headers or {}).get("eta")))
+
+    before_task_publish.connect(record, weak=False)
+    yield seen
+    before_task_publish.disconnect(record)

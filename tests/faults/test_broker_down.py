@@ -43,19 +43,21 @@ def broker_fault(request):
 
 
 def test_approve_answers_within_budget_and_the_sweep_delivers_once(
-    alice, rita_client, broker_fault
+    alice, rita_client, broker_fault, django_capture_on_commit_callbacks
 ):
     # given
     application = make_application(alice, state="pending_review")
     url = reverse("admin:onboarding_application_approve", args=[application.pk])
 
-    # when
+    # when: the request and its on-commit work (queueing the email)
     started = time.monotonic()
-    response = rita_client.post(url)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = rita_client.post(url)
     elapsed = time.monotonic() - started
 
     # then: decided at once, the email waits in the outbox
     assert response.status_code == 302
+    assert len(queued) == 1
     assert elapsed < BUDGET_SECONDS
     application.refresh_from_db()
     assert application.state == "approved"
@@ -75,7 +77,9 @@ def test_approve_answers_within_budget_and_the_sweep_delivers_once(
     assert notification.email_sent_at is not None
 
 
-def test_bulk_approve_decides_each_row_and_names_them(rita_client, broker_hung):
+def test_bulk_approve_decides_each_row_and_names_them(
+    rita_client, broker_hung, django_capture_on_commit_callbacks
+):
     # given
     partners = [make_user(email=f"p{i}@example.com") for i in range(3)]
     applications = [make_application(p, state="pending_review") for p in partners]
@@ -86,13 +90,15 @@ def test_bulk_approve_decides_each_row_and_names_them(rita_client, broker_hung):
 
     # when
     started = time.monotonic()
-    response = rita_client.post(
-        CHANGELIST, {"action": "approve_selected", ACTION_CHECKBOX_NAME: pks}
-    )
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = rita_client.post(
+            CHANGELIST, {"action": "approve_selected", ACTION_CHECKBOX_NAME: pks}
+        )
     elapsed = time.monotonic() - started
 
     # then: every row decided on its own, and the reviewer is told which
     assert response.status_code == 302
+    assert len(queued) == 2
     assert elapsed < BUDGET_SECONDS
     states = dict(Application.objects.filter(pk__in=pks).values_list("pk", "state"))
     assert states == dict.fromkeys(pks, "approved")
