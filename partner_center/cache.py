@@ -13,6 +13,7 @@ logged once per such interval, not once per call.
 import logging
 import threading
 import time
+import weakref
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -33,11 +34,20 @@ class Outage:
     this failure opened a new interval (log it) or fell inside one (stay quiet).
     """
 
+    instances: "weakref.WeakSet[Outage]" = weakref.WeakSet()
+
     def __init__(self, name: str, retry_after: float):
         self.name = name
         self.retry_after = retry_after
         self._until = 0.0
         self._lock = threading.Lock()
+        Outage.instances.add(self)
+
+    @classmethod
+    def reset_all(cls) -> None:
+        """Forget every outage seen in this process (tests start each case afresh)."""
+        for outage in list(cls.instances):
+            outage.reset()
 
     def down(self) -> bool:
         return time.monotonic() < self._until

@@ -40,6 +40,8 @@ from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from partner_center.cache import Outage
+
 from .models import ClickFlush, DailyClicks, ReferralLink, ServiceState
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,16 @@ return state
 """
 
 _clients: dict[str, redis.Redis] = {}
+_outages: dict[str, Outage] = {}
+
+
+def redis_outage() -> Outage:
+    """After a failure, clicks go straight to the database for REDIS_RETRY_AFTER_SECONDS: a
+    Redis that times out would otherwise cost every click its connect timeout."""
+    url = settings.REFERRAL_CLICKS_REDIS_URL
+    if url not in _outages:
+        _outages[url] = Outage("referral clicks Redis", settings.REDIS_RETRY_AFTER_SECONDS)
+    return _outages[url]
 
 
 def uses_redis() -> bool:
@@ -132,10 +144,11 @@ def click(token: str) -> tuple[int, bool]:
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return UNKNOWN
-    if uses_redis():
+    if uses_redis() and not redis_outage().down():
         try:
             return _click_in_redis(token)
         except redis.RedisError as exc:
+            redis_outage().failed()
             if not counted_nothing(exc):
                 # Redis may have counted the click before the answer was lost: counting it
                 # again in the database could count it twice, so the click is only resolved.
@@ -202,7 +215,7 @@ def refresh_service_links(service_id: int) -> None:
 def record_click(link_id: int) -> None:
     """Count one click. In Redis mode the database is not touched (unless Redis is down)."""
     day = timezone.now().date()
-    if uses_redis():
+    if uses_redis() and not redis_outage().down():
         try:
             pipe = redis_client().pipeline(transaction=True)
             pipe.hincrby(PENDING_KEY, str(link_id), 1)
@@ -210,6 +223,7 @@ def record_click(link_id: int) -> None:
             pipe.execute()
             return
         except redis.RedisError as exc:
+            redis_outage().failed()
             if not counted_nothing(exc):
                 logger.warning("Redis failed mid-click (%s); click not recounted", exc)
                 return

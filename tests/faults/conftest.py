@@ -162,3 +162,12 @@ def published_tasks():
     before_task_publish.connect(record, weak=False)
     yield seen
     before_task_publish.disconnect(record)
+
+
+@pytest.fixture
+def redis_hung(settings, silent_server, broker_hung):
+    """REDIS_URL points at a server that accepts connections and never answers."""
+    url = f"redis://127.0.0.1:{silent_server.port}/0"
+    settings.CACHES = dead_redis_cache(url)
+    settings.REFERRAL_CLICK_COUNTER = "redis"
+    settings.REFERRAL_CLICKS_REDIS_URL = url

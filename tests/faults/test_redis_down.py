@@ -43,6 +43,24 @@ def test_referral_link_redirects_and_counts_every_click_once(live_link, client, 
     assert elapsed < BUDGET_SECONDS
 
 
+def test_a_redis_that_never_answers_costs_one_timeout_not_one_per_click(
+    live_link, client, redis_hung, settings
+):
+    # when
+    started = time.monotonic()
+    statuses = [client.get(live_link.get_absolute_url()).status_code for _ in range(CLICKS)]
+    elapsed = time.monotonic() - started
+
+    # then: the first click waits for the timeouts; the rest go straight to the database.
+    # That first click reached Redis, which may have counted it before going silent (it
+    # would reach the database with the next flush): it is not counted again, so nothing is
+    # ever counted twice.
+    assert statuses == [302] * CLICKS
+    live_link.refresh_from_db()
+    assert live_link.clicks == CLICKS - 1
+    assert elapsed < 2 * (settings.REDIS_CONNECT_TIMEOUT + settings.REDIS_SOCKET_TIMEOUT) + 1
+
+
 def test_unknown_token_is_still_a_clean_404(db, client, redis_down):
     response = client.get(reverse("referrals:redirect", args=["no-such-token"]))
 
