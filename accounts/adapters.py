@@ -5,6 +5,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -16,6 +17,7 @@ from partner_center.throttle import FailedLogins
 
 from .models import Center, User, validate_login_email
 from .sms import send_sms
+from .tasks import send_later
 
 # The links allauth puts in its emails (confirm, reset, sign up), built from the request.
 EMAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
@@ -138,6 +140,14 @@ class AccountAdapter(DefaultAccountAdapter):
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return response
+
+    def send_mail(self, template_prefix, email, context):
+        """As allauth's, but the rendered message goes to a worker (see accounts.tasks):
+        a slow or dead SMTP server never holds the sign-up, login or reset page."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        send_later(self.render_mail(template_prefix, email, ctx))
 
     # SPEC §1.2: log in with email, or with the phone number once it is verified. allauth
     # calls these for phone logins; the portal's own code flow verifies numbers.

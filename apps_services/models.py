@@ -973,12 +973,17 @@ class WebhookDelivery(models.Model):
         return delivery
 
     @classmethod
-    def claim(cls, pk: int):
+    def claim(cls, pk: int, *, due=None):
         """Take a due delivery for one attempt; the claim time is returned as the proof of
-        ownership that `record_attempt` checks, or None when another worker holds it."""
+        ownership that `record_attempt` checks, or None when another worker holds it.
+
+        With `due` (the attempt time a task was queued for), only that attempt is claimed:
+        a late copy of the task finds the time moved on and does nothing."""
         now = timezone.now()
-        claimed = cls.objects.claimable().filter(pk=pk).update(claimed_at=now)
-        return now if claimed else None
+        rows = cls.objects.claimable().filter(pk=pk)
+        if due is not None:
+            rows = rows.filter(next_attempt_at=due)
+        return now if rows.update(claimed_at=now) else None
 
     def record_attempt(self, *, claimed_at, outcome) -> None:
         """Log the attempt and move the delivery along the retry schedule."""

@@ -3,18 +3,26 @@
 `WebhookDelivery` rows are the outbox, as notifications are in onboarding: the event commits
 the row; on commit a task is queued; the task claims the row (an UPDATE only one worker can
 win), makes one HTTP attempt and writes it to the log with the next attempt's time. The
-schedule lives in the row, not in the broker: `sweep_webhooks` (Celery beat, every minute, or
-the `redeliver_webhooks` command) sends whatever is due, so a broker outage or a worker
+schedule lives in the row, never in the broker: no task waits hours in the queue (the Redis
+broker would hand unacknowledged copies out again after its visibility timeout). Every
+minute `sweep_webhooks` (Celery beat) queues one task per due delivery; the
+`redeliver_webhooks` command attempts them in its own process. A broker outage or a worker
 restart between attempts loses none.
+
+A task carries the due time it was queued for, and claims the row only while it is still
+due at that time: however many copies of a task exist, one attempt is made per due time.
 
 Never log a secret, a token, a code or a signature here; ids are enough.
 """
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
+
+from partner_center.celery import publish
 
 from . import crypto, signing, webhooks
 from .models import Authorization, WebhookDelivery
@@ -27,19 +35,14 @@ EXPIRY_BATCH = 1000
 
 def queue_webhook(delivery_id: int) -> None:
     """Called on commit. A broker outage must not undo the event: the sweep sends it."""
-    try:
-        deliver_webhook.delay(delivery_id)
-    except Exception:
-        logger.warning(
-            "Could not queue webhook delivery %s; the sweep will send it.",
-            delivery_id,
-            exc_info=True,
-        )
+    if not publish(deliver_webhook, delivery_id):
+        logger.info("Could not queue webhook delivery %s; the sweep will send it.", delivery_id)
 
 
-def attempt(delivery_id: int) -> WebhookDelivery | None:
-    """Claim the delivery and make one attempt. None when it was not due or not ours."""
-    claimed_at = WebhookDelivery.claim(delivery_id)
+def attempt(delivery_id: int, *, due: datetime | None = None) -> WebhookDelivery | None:
+    """Claim the delivery and make one attempt. None when it was not due or not ours (or,
+    with `due`, no longer due at that time: that attempt was made already)."""
+    claimed_at = WebhookDelivery.claim(delivery_id, due=due)
     if claimed_at is None:
         return None
     delivery = WebhookDelivery.objects.select_related("app").get(pk=delivery_id)
@@ -66,44 +69,54 @@ def attempt(delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
-@shared_task(name="apps_services.deliver_webhook", bind=True, max_retries=None)
-def deliver_webhook(self, delivery_id: int) -> str | None:
-    """One attempt now; on failure the task retries itself when the schedule says. The row
-    holds the schedule, so if this retry is lost (restart, broker), the sweep still sends."""
+@shared_task(name="apps_services.deliver_webhook")
+def deliver_webhook(delivery_id: int, due: str | None = None) -> str | None:
+    """One attempt now, if the delivery is (still) due at `due` (ISO time; None: whenever it
+    is due). A failure only writes the next attempt's time on the row; the sweep queues it
+    then. Safe to run twice or concurrently."""
     try:
-        delivery = attempt(delivery_id)
+        delivery = attempt(delivery_id, due=datetime.fromisoformat(due) if due else None)
     except WebhookDelivery.DoesNotExist:
         return None
-    if delivery is None:
-        return None
-    if (
-        delivery.state == WebhookDelivery.State.PENDING
-        and delivery.next_attempt_at
-        and not self.request.is_eager
-    ):
-        countdown = max(0, (delivery.next_attempt_at - timezone.now()).total_seconds())
-        raise self.retry(countdown=countdown)
-    return delivery.state
+    return delivery.state if delivery else None
+
+
+def _due_deliveries() -> list[tuple[int, datetime]]:
+    rows = WebhookDelivery.objects.claimable().order_by("next_attempt_at")
+    return list(rows.values_list("pk", "next_attempt_at")[:SWEEP_BATCH])
 
 
 def sweep() -> int:
-    """Attempt every due delivery once; return how many attempts were made."""
+    """Attempt every due delivery once, here; return how many attempts were made."""
     made = 0
-    ids = list(
-        WebhookDelivery.objects.claimable().order_by("next_attempt_at").values_list("pk", flat=True)
-    )
-    for delivery_id in ids[:SWEEP_BATCH]:
+    for delivery_id, due in _due_deliveries():
         try:
-            made += attempt(delivery_id) is not None
+            made += attempt(delivery_id, due=due) is not None
         except Exception:
             logger.exception("Webhook delivery %s failed unexpectedly; will retry.", delivery_id)
     return made
 
 
+def fan_out() -> int:
+    """Queue one task per due delivery, so the posts (up to WEBHOOK_TIMEOUT_SECONDS each) run
+    side by side on the workers, not one after another in the sweep. Returns how many were
+    queued; what cannot be queued (broker down) is attempted here."""
+    queued = 0
+    for delivery_id, due in _due_deliveries():
+        if publish(deliver_webhook, delivery_id, due.isoformat()):
+            queued += 1
+            continue
+        try:
+            attempt(delivery_id, due=due)
+        except Exception:
+            logger.exception("Webhook delivery %s failed unexpectedly; will retry.", delivery_id)
+    return queued
+
+
 @shared_task(name="apps_services.sweep_webhooks")
 def sweep_webhooks() -> int:
-    """Celery beat, every minute: send the due deliveries the on-commit tasks did not."""
-    return sweep()
+    """Celery beat, every minute: queue the due deliveries (retries included)."""
+    return fan_out()
 
 
 def notify_expiring() -> int:

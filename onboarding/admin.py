@@ -1,6 +1,7 @@
 """SPEC §3.12: reviewers work here. Decisions go through `services.decide_application`, which
 locks the row and runs the FSM transition; the admin never writes the state itself."""
 
+import logging
 from datetime import timedelta
 
 from django import forms
@@ -21,7 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from categories.models import Track
 from partner_center.review_admin import DecisionAdminMixin
@@ -44,6 +45,8 @@ from .models import (
     State,
 )
 from .uploads import thumbnail_name
+
+logger = logging.getLogger(__name__)
 
 
 def document_previews(files) -> str:
@@ -507,17 +510,43 @@ class ApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
         )
 
     def _decide_many(self, request, queryset, **decision) -> None:
-        done, refused = 0, []
+        """Each application is decided (and committed) on its own, so one that fails leaves
+        the others decided; the reviewer is told exactly which were and which were not."""
+        done, refused = [], []
         for pk in queryset.order_by("pk").values_list("pk", flat=True):
             try:
                 services.decide_application(application_id=pk, by=request.user, **decision)
-                done += 1
             except services.DecisionRefused as exc:
                 refused.append(f"#{pk}: {exc}")
+            except Exception:
+                logger.exception("Application %s could not be decided in a bulk action.", pk)
+                refused.append(
+                    f"#{pk}: " + _("could not be decided (an error occurred); nothing changed.")
+                )
+            else:
+                done.append(f"#{pk}")
         if done:
-            self.message_user(request, _("%(n)s applications decided.") % {"n": done})
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)s application decided: %(ids)s.",
+                    "%(n)s applications decided: %(ids)s.",
+                    len(done),
+                )
+                % {"n": len(done), "ids": ", ".join(done)},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)s application not decided: %(reasons)s",
+                    "%(n)s applications not decided: %(reasons)s",
+                    len(refused),
+                )
+                % {"n": len(refused), "reasons": " ".join(refused)},
+                messages.WARNING,
+            )
 
 
 @admin.register(CompanyEntity)

@@ -127,6 +127,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"partner-center-test-{os.getpid()}.sqlite3")
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A query that runs longer than this is cancelled, so a stuck query cannot hold a web
+    # worker. Web processes get 30 s (partner_center/wsgi.py and asgi.py set the default);
+    # workers, migrations and management commands run without a limit unless this is set,
+    # since a backfill or a migration on a big table may rightly take longer.
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS") or "0")
+    if DB_STATEMENT_TIMEOUT_MS > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -145,11 +155,24 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Cache and background work -------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every Redis client (cache, referral clicks, broker, results) gives up this fast, so a Redis
+# that is down or unreachable costs a request well under a second, never a hang.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT") or "0.5")
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT") or "1")
+# After a failure, Redis (cache) and the broker are not asked again for this many seconds:
+# requests go straight to their fallback (database, outbox sweep).
+REDIS_RETRY_AFTER_SECONDS = float(os.environ.get("REDIS_RETRY_AFTER_SECONDS") or "5")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis unreachable = cache miss (logged): see partner_center/cache.py.
+            "BACKEND": "partner_center.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "RETRY_AFTER": REDIS_RETRY_AFTER_SECONDS,
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -165,8 +188,30 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "socket_connect_timeout": 2}
+# A request queues work through partner_center.celery.publish: one try, no retry loop. Every
+# queued task has an outbox row and a sweep behind it, so a failed publish costs a delay, not
+# the work; retrying inside the request only made a decision wait ~19 s on a dead broker.
+CELERY_TASK_PUBLISH_RETRY = False
+# Nobody waits for results but `check_worker` (its task asks for one): without this, every
+# publish also subscribed to the result backend, retrying for ~19 s when Redis was down.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# Workers keep reconnecting to a broker that went away (the default, said out loud).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An unacknowledged message is handed to another worker after this long. No task waits in
+# the broker longer than a few minutes (retries that are further away live in the database,
+# picked up by the sweeps), so copies do not pile up.
+BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("BROKER_VISIBILITY_TIMEOUT") or "3600")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     # SPEC §3.13: email whatever the on-commit task did not (broker down, worker died).
@@ -202,6 +247,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# An SMTP server that accepts the connection and never answers fails the send after this many
+# seconds (the outbox row is then retried), instead of holding a request or a worker forever.
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT") or "10")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Partner Center <no-reply@partner-center.local>"
 )

@@ -40,6 +40,8 @@ from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from partner_center.cache import Outage
+
 from .models import ClickFlush, DailyClicks, ReferralLink, ServiceState
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,16 @@ return state
 """
 
 _clients: dict[str, redis.Redis] = {}
+_outages: dict[str, Outage] = {}
+
+
+def redis_outage() -> Outage:
+    """After a failure, clicks go straight to the database for REDIS_RETRY_AFTER_SECONDS: a
+    Redis that times out would otherwise cost every click its connect timeout."""
+    url = settings.REFERRAL_CLICKS_REDIS_URL
+    if url not in _outages:
+        _outages[url] = Outage("referral clicks Redis", settings.REDIS_RETRY_AFTER_SECONDS)
+    return _outages[url]
 
 
 def uses_redis() -> bool:
@@ -86,7 +98,10 @@ def redis_client() -> redis.Redis:
     if url not in _clients:
         # No automatic retries: a command retried after it ran would count a click twice.
         client = redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, retry=Retry(NoBackoff(), 0)
+            url,
+            socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
         )
         client.click_script = client.register_script(CLICK)  # EVALSHA, loaded on first use
         _clients[url] = client
@@ -129,18 +144,30 @@ def click(token: str) -> tuple[int, bool]:
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return UNKNOWN
-    if uses_redis():
+    if uses_redis() and not redis_outage().down():
         try:
             return _click_in_redis(token)
-        except redis.ConnectionError:
+        except redis.RedisError as exc:
+            redis_outage().failed()
+            if not counted_nothing(exc):
+                # Redis may have counted the click before the answer was lost: counting it
+                # again in the database could count it twice, so the click is only resolved.
+                logger.warning("Redis failed mid-click (%s); click not recounted", exc)
+                return resolve_token(token)
             # Redis could not be reached, so it counted nothing: the database counts instead.
-            # (Any other error is raised: Redis may have counted, and falling back would
-            # count the click twice.)
             logger.warning("Redis unavailable; resolving and counting in the database")
     link_id, is_on = resolve_token(token)
     if is_on:
         add_clicks({link_id: 1}, {(link_id, timezone.now().date()): 1})
     return link_id, is_on
+
+
+def counted_nothing(exc: redis.RedisError) -> bool:
+    """True when the command surely never reached Redis: the connection was refused, or
+    timed out while connecting. A timeout *reading* the answer leaves it unknown."""
+    if isinstance(exc, redis.TimeoutError):
+        return "connecting" in str(exc)
+    return isinstance(exc, redis.ConnectionError)
 
 
 def _token_key(token: str) -> str:
@@ -188,14 +215,18 @@ def refresh_service_links(service_id: int) -> None:
 def record_click(link_id: int) -> None:
     """Count one click. In Redis mode the database is not touched (unless Redis is down)."""
     day = timezone.now().date()
-    if uses_redis():
+    if uses_redis() and not redis_outage().down():
         try:
             pipe = redis_client().pipeline(transaction=True)
             pipe.hincrby(PENDING_KEY, str(link_id), 1)
             pipe.hincrby(PENDING_KEY, f"{link_id}:{day.isoformat()}", 1)
             pipe.execute()
             return
-        except redis.ConnectionError:
+        except redis.RedisError as exc:
+            redis_outage().failed()
+            if not counted_nothing(exc):
+                logger.warning("Redis failed mid-click (%s); click not recounted", exc)
+                return
             # A click is never dropped: without Redis it goes straight to the database.
             logger.warning("Redis unavailable; counting referral click in the database")
     add_clicks({link_id: 1}, {(link_id, day): 1})

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from accounts.demo import ensure_reviewers_group
 from accounts.models import Center, User
 from categories.catalog import seed as seed_catalog
+from partner_center.cache import Outage
 
 PASSWORD = "Test-pass-2026!"
 
@@ -23,8 +24,26 @@ def _embedded_defaults(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # An outage seen by an earlier test (broker, Redis cache, clicks) is not this test's.
+    Outage.reset_all()
     # allauth's rate limits count in the cache: every test starts with none used.
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """With REDIS_URL set, emails (sign-up, codes, notifications) go to a worker that is not
+    running; tests read mail.outbox, so tasks run in-process as in the embedded default.
+    Tests marked `redis` talk to the real broker (and start their own worker)."""
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    from partner_center.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture(autouse=True)

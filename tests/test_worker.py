@@ -42,6 +42,7 @@ def worker(transactional_db):
         proc.kill()
 
 
+@pytest.mark.redis
 @requires_redis()
 def test_a_real_worker_runs_a_task_against_the_database(worker):
     result = healthcheck.apply_async(queue=worker)
