@@ -46,12 +46,25 @@ def _partner_shell(user) -> dict:
         ).distinct()
     )
     active = next((r for r in roles if r.pk == user.active_role_id), roles[0] if roles else None)
+    menu = _menu(active)
+    if (active is None or active.track != "developer") and _is_developer_applicant(user):
+        # SPEC §3.6: a developer may build apps while certification is pending.
+        menu.append((APPLICANT_MENU[0], reverse(APPLICANT_MENU[1])))
     return {
         "partner_roles": roles,
         "active_role": active,
-        "role_menu": _menu(active),
+        "role_menu": menu,
         "unread_notifications": Notification.objects.filter(user=user, read_at=None).count(),
     }
+
+
+APPLICANT_MENU = (_("App & Service"), "apps_services:app-list")
+
+
+def _is_developer_applicant(user) -> bool:
+    from onboarding.models import Application
+
+    return Application.objects.filter(user=user, category__role__track="developer").exists()
 
 
 def _menu(role) -> list[tuple[str, str]]:

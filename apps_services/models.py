@@ -19,6 +19,7 @@ from categories.models import Track
 from onboarding.models import Application
 from onboarding.models import State as ApplicationState
 from onboarding.uploads import DocumentField
+from sellers.directory import get_directory
 
 from . import crypto
 
@@ -51,6 +52,13 @@ class SellerBinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} = seller {self.seller_account_id}"
+
+    def own_shop(self):
+        """The own shop as Seller Center knows it now (name, market), None if it has none."""
+        if not self.own_shop_id:
+            return None
+        shops = get_directory().list_shops(self.seller_account_id)
+        return next((shop for shop in shops if shop.shop_id == self.own_shop_id), None)
 
 
 # --- Apps and services (SPEC §4.1-4.5) -----------------------------------------------------
