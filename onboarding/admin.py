@@ -102,6 +102,31 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """The queue by status; by default everything the partner has submitted: a draft is
+    the partner's business until it is submitted (SPEC §3.6)."""
+
+    title = gettext_lazy("status")
+    parameter_name = "state__exact"  # the name Django's own "state" filter used
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*State.choices, (self.ALL, gettext_lazy("All, drafts too"))]
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice["query_string"] == changelist.get_query_string(remove=[self.parameter_name]):
+                choice["display"] = gettext_lazy("Submitted (not drafts)")
+            yield choice
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset.exclude(state=State.DRAFT)
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(state=self.value())
+
+
 class WaitingFilter(admin.SimpleListFilter):
     title = gettext_lazy("waiting since submit")
     parameter_name = "age"
@@ -161,7 +186,7 @@ class ApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
         "waiting",
     )
     list_filter = (
-        "state",
+        StatusFilter,
         "region",
         "market",
         "category",

@@ -166,3 +166,19 @@ def test_developer_applicant_finds_app_and_service_in_the_menu(alice_client, ali
     # then
     assert "App &amp; Service" not in before
     assert "App &amp; Service" in after
+
+
+def test_drafts_stay_out_of_the_reviewers_default_queue(client, alice, bob, rita):
+    # given
+    make_application(alice, state="pending_review")
+    make_application(bob)
+    client.force_login(rita)
+
+    # when
+    default = client.get("/admin/onboarding/application/").content.decode()
+    everything = client.get("/admin/onboarding/application/?state__exact=all").content.decode()
+
+    # then
+    assert "alice@example.com" in default
+    assert "bob@example.com" not in default
+    assert "bob@example.com" in everything
