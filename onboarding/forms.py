@@ -114,7 +114,7 @@ class GetStartedForm(forms.Form):
                     "regions": " ".join(str(r) for r in regions),
                 }
             )
-        return options
+        return _visible_first(options)
 
     def category_options(self) -> list[dict]:
         """Every category the page may offer, hidden unless it is open for the chosen region
@@ -137,7 +137,7 @@ class GetStartedForm(forms.Form):
                     "pairs": " ".join(f"{r}:{m}" for r, m in sorted(pairs)),
                 }
             )
-        return options
+        return _visible_first(options)
 
     def clean(self):
         data = super().clean()
@@ -155,6 +155,11 @@ class GetStartedForm(forms.Form):
         except ValidationError as exc:
             self.add_error(None, exc)
         return data
+
+
+def _visible_first(options: list[dict]) -> list[dict]:
+    # The error summary links to a list's first option: one the partner can see.
+    return sorted(options, key=lambda option: option["hidden"])
 
 
 class DateInput(forms.DateInput):

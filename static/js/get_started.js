@@ -24,8 +24,7 @@
 
   function narrowMarkets(changed) {
     const picked = region ? region.value : "";
-    const open = markets.filter((c) => show(c, !picked || words(c.dataset.regions).includes(picked), changed));
-    if (changed && picked && open.length === 1) box(open[0]).checked = true;
+    for (const choice of markets) show(choice, !picked || words(choice.dataset.regions).includes(picked), changed);
   }
 
   function narrowCategories(changed) {
