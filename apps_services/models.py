@@ -44,6 +44,9 @@ class SellerBinding(models.Model):
     # Seller Center is an external system.
     seller_account_id = models.CharField(_("seller account id"), max_length=64, unique=True)
     own_shop_id = models.CharField(_("own shop id"), max_length=32, blank=True)
+    # As Seller Center named the shop at verification: the profile shows it without a call.
+    own_shop_name = models.CharField(_("own shop name"), max_length=120, blank=True)
+    own_shop_market = models.CharField(_("own shop market"), max_length=2, blank=True)
     verified_at = models.DateTimeField(_("verified at"), default=timezone.now)
 
     class Meta:

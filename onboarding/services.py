@@ -71,8 +71,9 @@ def prepare_applications(
         categories=categories,
         own_market=own_market,
     )
+    applied = Application.objects.filter(user=user).exists()
     entity = CompanyEntity.objects.filter(user=user).first()
-    if entity is not None and entity.region_id not in (None, region.pk):
+    if applied and entity is not None and entity.region_id not in (None, region.pk):
         raise ValidationError(
             {
                 "region": _(
@@ -105,6 +106,15 @@ def prepare_applications(
         for category in categories
         for market in markets
     ]
+
+
+def choose_region(*, user: User, region: Region) -> None:
+    """Until the first application is written, the company's registration region is the
+    one the partner picked last (a batch left unsaved commits it to nothing)."""
+    if not Application.objects.filter(user=user).exists():
+        CompanyEntity.objects.filter(user=user, approved_at=None).exclude(region=region).update(
+            region=region
+        )
 
 
 @transaction.atomic

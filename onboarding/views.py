@@ -42,8 +42,9 @@ from .uploads import THUMBNAIL_SUFFIX, private_storage
 def get_started(request):
     """Business guide > Start Business > Get Started (SPEC §3.1), and "+ Category & market".
 
-    One form: region, markets and categories are posted together; "Update choices" (the
-    page without JavaScript) re-offers the choices for what was picked, without errors."""
+    One form: region, markets and categories are posted together. "Show my markets and
+    categories" (the page without JavaScript) re-offers the choices for what was picked,
+    without errors; get_started.js narrows them as the partner picks."""
     partner_types = PartnerType.objects.filter(is_active=True)
     partner_type = get_object_or_404(partner_types, code=request.GET.get("type", ""))
     entity = CompanyEntity.objects.filter(user=request.user).select_related("region").first()
@@ -157,6 +158,7 @@ def batch_edit(request, batch):
         pending = _pending_applications(request, batch)
         if pending is None:
             raise Http404
+        services.choose_region(user=request.user, region=pending[0].region)
         return _edit(request, pending)
     applications = list(mine.filter(state=State.DRAFT).select_related("category", "market"))
     if not applications:

@@ -56,6 +56,7 @@ def test_four_categories_saved_for_later_are_resumed_and_submitted_as_one(
 
     # Get Started: picking the region narrows the markets and categories on the page.
     page.goto("/onboarding/get-started/?type=tsp")
+    assert not page.get_by_role("button", name="Show my markets and categories").is_visible()
     assert page.get_by_label("Spain").is_visible()
     page.get_by_label("Registration region").select_option(label="United Kingdom")
     assert not page.get_by_label("Spain").is_visible()
@@ -198,3 +199,31 @@ def test_us_center_get_started_chooses_the_united_states_by_default(
 
     application = Application.objects.get(user=user)
     assert (application.region.code, application.market.code) == ("US", "US")
+
+
+def test_without_javascript_one_form_takes_region_market_and_category_together(
+    browser, live_server, settings, shoot
+):
+    # The trap of issue 11: a region picked without pressing a button, then Next.
+    settings.ALLOWED_HOSTS = ["*"]
+    make_user(email="nojs@example.com")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, "nojs@example.com")
+
+    page.goto("/onboarding/get-started/?type=tsp")
+    assert page.get_by_role("button", name="Show my markets and categories").is_visible()
+    page.get_by_label("Registration region").select_option(label="United Kingdom")
+    page.get_by_label("United Kingdom").check()
+    page.get_by_label("Seller Service › LIVE Management").check()
+    shoot(page, "no-js-get-started")
+    page.get_by_role("button", name="Next: fill in the information").click()
+
+    page.get_by_role("heading", name="Fill in the required information").wait_for()
+    assert page.get_by_text("This field is required").count() == 0
+    page.get_by_role("button", name="Save for later").click()
+    page.get_by_text("Saved. You can come back and submit later.").wait_for()
+    shoot(page, "no-js-saved")
+    application = Application.objects.get(user__email="nojs@example.com")
+    assert (application.region.code, application.market.code) == ("UK", "UK")
+    context.close()

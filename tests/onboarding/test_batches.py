@@ -182,3 +182,17 @@ def test_drafts_stay_out_of_the_reviewers_default_queue(client, alice, bob, rita
     assert "alice@example.com" in default
     assert "bob@example.com" not in default
     assert "bob@example.com" in everything
+
+
+def test_a_batch_left_unsaved_does_not_fix_the_company_region(alice_client, alice):
+    # given: a UK batch opened, then left without saving
+    alice_client.get(choose(alice_client, ["live-management"]))
+
+    # when: she starts again as a cross-border partner from Hong Kong
+    url = choose(alice_client, ["live-management"], region="HK", market="DE")
+    alice_client.post(url, {"action": "save"})
+
+    # then
+    application = Application.objects.get(user=alice)
+    assert (application.region.code, application.market.code) == ("HK", "DE")
+    assert alice.company_entity.region.code == "HK"
