@@ -120,24 +120,22 @@ def _remember_selection(request, partner_type, applications) -> None:
 
 
 def _pending_applications(request, batch):
-    """The unsaved drafts of a Get Started choice, checked again; None if there is none."""
+    """The unsaved drafts of a Get Started choice, checked again (ValidationError if it no
+    longer holds, say applied for from another tab); None if there is none."""
     choice = request.session.get(PENDING_BATCHES, {}).get(str(batch))
     if choice is None:
         return None
     partner_type = get_object_or_404(PartnerType, pk=choice["type"])
     own = partner_type.code == SELLER_DEVELOPER_TYPE
-    try:
-        return services.prepare_applications(
-            user=request.user,
-            partner_type=partner_type,
-            region=get_object_or_404(Region, pk=choice["region"]),
-            markets=Market.objects.filter(pk__in=choice["markets"]),
-            categories=ServiceCategory.objects.filter(pk__in=choice["categories"]),
-            batch=batch,
-            own_market=_own_shop_market(request.user) if own else None,
-        )
-    except ValidationError:
-        return None
+    return services.prepare_applications(
+        user=request.user,
+        partner_type=partner_type,
+        region=get_object_or_404(Region, pk=choice["region"]),
+        markets=Market.objects.filter(pk__in=choice["markets"]),
+        categories=ServiceCategory.objects.filter(pk__in=choice["categories"]),
+        batch=batch,
+        own_market=_own_shop_market(request.user) if own else None,
+    )
 
 
 @login_required
@@ -155,7 +153,12 @@ def batch_edit(request, batch):
     mine = Application.objects.filter(user=request.user, batch=batch)
     if not mine.exists():
         # Fresh from Get Started: nothing is written until Save for later or Submit.
-        pending = _pending_applications(request, batch)
+        try:
+            pending = _pending_applications(request, batch)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("onboarding:add-category")
         if pending is None:
             raise Http404
         services.choose_region(user=request.user, region=pending[0].region)

@@ -196,3 +196,18 @@ def test_a_batch_left_unsaved_does_not_fix_the_company_region(alice_client, alic
     application = Application.objects.get(user=alice)
     assert (application.region.code, application.market.code) == ("HK", "DE")
     assert alice.company_entity.region.code == "HK"
+
+
+def test_a_choice_applied_for_meanwhile_sends_the_partner_back_with_the_reason(alice_client, alice):
+    # given: Next in one tab, then the same category saved from another
+    first = choose(alice_client, ["live-management"])
+    second = choose(alice_client, ["live-management"])
+    alice_client.post(second, {"action": "save"})
+
+    # when
+    response = alice_client.get(first, follow=True)
+
+    # then
+    assert response.redirect_chain[-1][0] == "/onboarding/add-category/"
+    assert "You already applied for Seller Service › LIVE Management" in (response.content.decode())
+    assert Application.objects.filter(user=alice).count() == 1
