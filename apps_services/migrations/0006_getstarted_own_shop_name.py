@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('apps_services', '0005_verbose_names'),
+        ("apps_services", "0005_verbose_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sellerbinding',
-            name='own_shop_market',
-            field=models.CharField(blank=True, max_length=2, verbose_name='own shop market'),
+            model_name="sellerbinding",
+            name="own_shop_market",
+            field=models.CharField(blank=True, max_length=2, verbose_name="own shop market"),
         ),
         migrations.AddField(
-            model_name='sellerbinding',
-            name='own_shop_name',
-            field=models.CharField(blank=True, max_length=120, verbose_name='own shop name'),
+            model_name="sellerbinding",
+            name="own_shop_name",
+            field=models.CharField(blank=True, max_length=120, verbose_name="own shop name"),
         ),
     ]
