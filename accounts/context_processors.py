@@ -1,3 +1,4 @@
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -39,19 +40,28 @@ def _partner_shell(user) -> dict:
     from categories.models import PartnerRole
     from onboarding.models import Notification
 
-    roles = list(
-        PartnerRole.objects.filter(
-            categories__applications__user=user,
-            categories__applications__approved_at__isnull=False,
-        ).distinct()
+    # The roles applied for, each flagged when approved at least once: one query.
+    applied = list(
+        PartnerRole.objects.filter(categories__applications__user=user).annotate(
+            approved=Count("pk", filter=Q(categories__applications__approved_at__isnull=False))
+        )
     )
+    roles = [role for role in applied if role.approved]
     active = next((r for r in roles if r.pk == user.active_role_id), roles[0] if roles else None)
+    menu = _menu(active)
+    applicant = any(role.track == "developer" for role in applied)
+    if applicant and (active is None or active.track != "developer"):
+        # SPEC §3.6: a developer may build apps while certification is pending.
+        menu.append((APPLICANT_MENU[0], reverse(APPLICANT_MENU[1])))
     return {
         "partner_roles": roles,
         "active_role": active,
-        "role_menu": _menu(active),
+        "role_menu": menu,
         "unread_notifications": Notification.objects.filter(user=user, read_at=None).count(),
     }
+
+
+APPLICANT_MENU = (_("App & Service"), "apps_services:app-list")
 
 
 def _menu(role) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from categories.models import Track
 from onboarding.models import Application
 from onboarding.models import State as ApplicationState
 from onboarding.uploads import DocumentField
+from sellers.directory import get_directory
 from sellers.models import SellerType as ShopSellerType
 
 from . import crypto
@@ -44,6 +45,9 @@ class SellerBinding(models.Model):
     # Seller Center is an external system.
     seller_account_id = models.CharField(_("seller account id"), max_length=64, unique=True)
     own_shop_id = models.CharField(_("own shop id"), max_length=32, blank=True)
+    # As Seller Center named the shop at verification: the profile shows it without a call.
+    own_shop_name = models.CharField(_("own shop name"), max_length=120, blank=True)
+    own_shop_market = models.CharField(_("own shop market"), max_length=2, blank=True)
     verified_at = models.DateTimeField(_("verified at"), default=timezone.now)
 
     class Meta:
@@ -52,6 +56,13 @@ class SellerBinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} = seller {self.seller_account_id}"
+
+    def own_shop(self):
+        """The own shop as Seller Center knows it now (name, market), None if it has none."""
+        if not self.own_shop_id:
+            return None
+        shops = get_directory().list_shops(self.seller_account_id)
+        return next((shop for shop in shops if shop.shop_id == self.own_shop_id), None)
 
 
 # --- Apps and services (SPEC §4.1-4.5) -----------------------------------------------------

@@ -115,6 +115,8 @@ def verify_seller_developer(*, user: User, login: str, password: str) -> SellerB
                 partner=user,
                 seller_account_id=account.id,
                 own_shop_id=shops[0].shop_id if shops else "",
+                own_shop_name=shops[0].name if shops else "",
+                own_shop_market=shops[0].region if shops else "",
             )
     except IntegrityError:
         if SellerBinding.objects.filter(partner=user).exists():

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -30,18 +31,27 @@ from .services import verify_seller_developer
 def seller_verification(request):
     """SPEC §4.6: verify the partner as a TikTok Shop seller developer."""
     binding = SellerBinding.objects.filter(partner=request.user).first()
-    form = SellerVerificationForm(request.POST if binding is None else None)
-    if request.method == "POST" and binding is None and form.is_valid():
+    posted = request.method == "POST" and binding is None
+    form = SellerVerificationForm(request.POST if posted else None)
+    # Reached from Get Started (seller in-house developer), it leads back there.
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = ""
+    if posted and form.is_valid():
         try:
             verify_seller_developer(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Your seller account is verified."))
-            return redirect("accounts:profile")
-    return render(
-        request, "apps_services/seller_verification.html", {"form": form, "binding": binding}
-    )
+            return redirect(target or "accounts:profile")
+    context = {
+        "form": form,
+        "binding": binding,
+        "own_shop": binding.own_shop() if binding else None,
+        "next": target,
+    }
+    return render(request, "apps_services/seller_verification.html", context)
 
 
 # --- Apps and services (SPEC §4.1-4.5) -----------------------------------------------------

@@ -2,6 +2,7 @@
 registration region, target markets or categories calls `check_selection`."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -44,6 +45,61 @@ def categories_for(*, region: Region, market: Market, partner_type: PartnerType)
     return qs.filter(open_to_local=True)
 
 
+def _open_in(category: ServiceCategory, region: Region) -> bool:
+    return category.open_to_cross_border if region.is_cross_border else category.open_to_local
+
+
+@dataclass
+class Offer:
+    """What Get Started may offer one partner: the regions, the markets each region may
+    target, and for each category the (region, market) pairs it is open for, less the
+    (category, market) pairs the partner applied for already. Pages narrow their choices
+    with it as the partner picks; `check_selection` still decides what is posted."""
+
+    regions: list[Region]
+    markets: list[Market]
+    markets_by_region: dict[int, list[Market]]
+    categories: list[ServiceCategory]
+    pairs: dict[int, set[tuple[int, int]]]
+
+
+def offer_for(
+    *,
+    center: str,
+    partner_type: PartnerType,
+    taken: Iterable[tuple[int, int]] = (),
+    own_market: Market | None = None,
+) -> Offer:
+    """The choices open to a partner of `partner_type` on `center` (SPEC §2.5). `taken`:
+    (category id, market id) already applied for; `own_market`: a seller developer's shop
+    market, the only one it may target (SPEC §4.6)."""
+    taken = set(taken)
+    regions = list(regions_for(center))
+    markets_by_region = {}
+    for region in regions:
+        allowed = markets_for(center=center, region=region, partner_type=partner_type)
+        if own_market is not None:
+            allowed = [m for m in allowed if m.pk == own_market.pk]
+        markets_by_region[region.pk] = allowed
+    markets = sorted(
+        {m.pk: m for ms in markets_by_region.values() for m in ms}.values(),
+        key=lambda m: (m.position, m.code),
+    )
+    categories = list(partner_type.categories.open_for_applications().prefetch_related("markets"))
+    pairs = {}
+    for category in categories:
+        in_markets = {m.pk for m in category.markets.all()}
+        pairs[category.pk] = {
+            (region.pk, market.pk)
+            for region in regions
+            if _open_in(category, region)
+            for market in markets_by_region[region.pk]
+            if market.pk in in_markets and (category.pk, market.pk) not in taken
+        }
+    categories = [c for c in categories if pairs[c.pk]]
+    return Offer(regions, markets, markets_by_region, categories, pairs)
+
+
 def check_selection(
     *,
     center: str,
@@ -51,11 +107,24 @@ def check_selection(
     region: Region,
     markets: Iterable[Market],
     categories: Iterable[ServiceCategory],
+    own_market: Market | None = None,
 ) -> None:
-    """Raise ValidationError (keyed by field) unless the selection obeys SPEC §2.5."""
+    """Raise ValidationError (keyed by field) unless the selection obeys SPEC §2.5; with
+    `own_market`, a seller developer targets its own shop's market only (SPEC §4.6)."""
     markets = list(markets)
     categories = list(categories)
     errors: dict[str, list[str]] = {}
+    if own_market is not None:
+        for market in markets:
+            if market.pk != own_market.pk:
+                errors.setdefault("markets", []).append(
+                    _(
+                        "A seller in-house developer builds for its own shop, in %(market)s; "
+                        "%(chosen)s is not allowed."
+                    )
+                    % {"market": own_market.display_name, "chosen": market.display_name}
+                )
+        markets = [m for m in markets if m.pk == own_market.pk] or markets
 
     if not regions_for(center).filter(pk=region.pk).exists():
         if center == Center.US:

@@ -1,15 +1,14 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from categories.rules import (
     MAX_CATEGORIES_PER_APPLICATION,
     check_selection,
-    markets_for,
+    offer_for,
     regions_for,
 )
 
@@ -19,10 +18,12 @@ from .widgets import KeptFileInput, PartnerFormMixin
 
 
 class GetStartedForm(forms.Form):
-    """SPEC §3.1-3.2: registration region, target market(s) and up to 4 categories.
+    """SPEC §3.1-3.2: registration region, target market(s) and up to 4 categories, in one form.
 
-    The choices offered are narrowed to what the catalog allows, but validation runs the
-    market rules on whatever was posted, so a hand-made request gets the same clear errors.
+    The page offers what the catalog allows (`offer_for`), narrowed to the region and markets
+    picked so far; get_started.js narrows it further as the partner picks. Validation runs
+    the market rules on whatever was posted, so a hand-made request gets the same clear
+    errors.
     """
 
     region = forms.ModelChoiceField(
@@ -39,39 +40,106 @@ class GetStartedForm(forms.Form):
         label=_("Business category(ies)"),
         queryset=ServiceCategory.objects.all(),
         widget=forms.CheckboxSelectMultiple,
-        # Lazy all the way: `_(...) % {...}` here would be read once, in English, at import.
-        help_text=lazy(
-            lambda: (
-                gettext("Up to %(max)s categories in one application.")
-                % {"max": MAX_CATEGORIES_PER_APPLICATION}
-            ),
-            str,
-        )(),
+        help_text=format_lazy(
+            _("Up to {max} categories in one application."), max=MAX_CATEGORIES_PER_APPLICATION
+        ),
     )
 
-    def __init__(self, *args, user, partner_type: PartnerType, fixed_region=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        user,
+        partner_type: PartnerType,
+        fixed_region=None,
+        taken=(),
+        own_market=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        self.user, self.partner_type = user, partner_type
+        self.user, self.partner_type, self.own_market = user, partner_type, own_market
+        self.offer = offer_for(
+            center=user.center, partner_type=partner_type, taken=taken, own_market=own_market
+        )
         self.fields["region"].queryset = regions_for(user.center)
-        region = fixed_region or self._chosen_region()
         if fixed_region is not None:
             self.initial["region"] = fixed_region.pk
             self.fields["region"].disabled = True
             self.fields["region"].help_text = _(
                 "Your company's registration region, from your company entity info."
             )
-        if region is not None:
-            allowed = markets_for(center=user.center, region=region, partner_type=partner_type)
-            self.fields["markets"].choices = [(m.pk, m.display_name) for m in allowed]
-        open_categories = partner_type.categories.open_for_applications()
-        self.fields["categories"].choices = [(c.pk, str(c)) for c in open_categories]
+        elif not self.initial.get("region"):
+            self.initial["region"] = self._default_region()
+        self.current_region = fixed_region or self._chosen_region()
+        if self.current_region is not None and not self.initial.get("markets"):
+            # A local partner (and the US center) has one market: it is chosen by default.
+            offered = self.offer.markets_by_region.get(self.current_region.pk, [])
+            if len(offered) == 1:
+                self.initial["markets"] = [offered[0].pk]
+        if len(self.offer.categories) == 1 and not self.initial.get("categories"):
+            self.initial["categories"] = [self.offer.categories[0].pk]
+
+    def _default_region(self):
+        """The US center has one region; a seller developer's is its shop's market."""
+        regions = self.offer.regions
+        if len(regions) == 1:
+            return regions[0].pk
+        if self.own_market is not None:
+            return next((r.pk for r in regions if r.local_market_id == self.own_market.pk), None)
+        return None
 
     def _chosen_region(self):
         key = self.add_prefix("region")
-        raw = (self.data or {}).get(key) or (self.initial or {}).get("region")
-        if not raw:
+        raw = self.data.get(key) if self.is_bound else self.initial.get("region")
+        if not raw or not str(raw).isdigit():
             return None
-        return self.fields["region"].queryset.filter(pk=raw).first() if str(raw).isdigit() else None
+        return next((r for r in self.offer.regions if r.pk == int(raw)), None)
+
+    def _chosen(self, name) -> set[str]:
+        if self.is_bound:
+            return set(self.data.getlist(self.add_prefix(name)))
+        return {str(v) for v in self.initial.get(name) or ()}
+
+    def market_options(self) -> list[dict]:
+        """Every market the page may offer, hidden unless the chosen region may target it;
+        `regions` lists the regions that may, for get_started.js."""
+        region, chosen = self.current_region, self._chosen("markets")
+        options = []
+        for market in self.offer.markets:
+            regions = [r for r, ms in self.offer.markets_by_region.items() if market in ms]
+            checked = str(market.pk) in chosen
+            options.append(
+                {
+                    "value": market.pk,
+                    "label": market.display_name,
+                    "checked": checked,
+                    "hidden": region is not None and region.pk not in regions and not checked,
+                    "regions": " ".join(str(r) for r in regions),
+                }
+            )
+        return _visible_first(options)
+
+    def category_options(self) -> list[dict]:
+        """Every category the page may offer, hidden unless it is open for the chosen region
+        and markets; `pairs` ("region:market") tells get_started.js where it is open."""
+        region, chosen = self.current_region, self._chosen("categories")
+        markets = {int(m) for m in self._chosen("markets") if m.isdigit()}
+        if region is not None and not markets:
+            markets = {m.pk for m in self.offer.markets_by_region.get(region.pk, [])}
+        options = []
+        for category in self.offer.categories:
+            pairs = self.offer.pairs[category.pk]
+            visible = region is None or any((region.pk, m) in pairs for m in markets)
+            checked = str(category.pk) in chosen
+            options.append(
+                {
+                    "value": category.pk,
+                    "label": str(category),
+                    "checked": checked,
+                    "hidden": not visible and not checked,
+                    "pairs": " ".join(f"{r}:{m}" for r, m in sorted(pairs)),
+                }
+            )
+        return _visible_first(options)
 
     def clean(self):
         data = super().clean()
@@ -84,10 +152,16 @@ class GetStartedForm(forms.Form):
                 region=data["region"],
                 markets=data["markets"],
                 categories=data["categories"],
+                own_market=self.own_market,
             )
         except ValidationError as exc:
             self.add_error(None, exc)
         return data
+
+
+def _visible_first(options: list[dict]) -> list[dict]:
+    # The error summary links to a list's first option: one the partner can see.
+    return sorted(options, key=lambda option: option["hidden"])
 
 
 class DateInput(forms.DateInput):
@@ -243,6 +317,29 @@ class CategoryInfoForm(PartnerFormMixin, forms.ModelForm):
             notes = {k: v for k, v in instance.field_reasons.items() if "-" not in k}
             kwargs.setdefault("review_notes", notes)
         super().__init__(*args, **kwargs)
+
+
+class SellerDeveloperInfoForm(CategoryInfoForm):
+    """Seller in-house developer › TikTok Shop Seller: the app for the seller's own shop,
+    not the agency questions (its shop is verified with Seller Center, SPEC §4.6)."""
+
+    class Meta(CategoryInfoForm.Meta):
+        fields = ["service_plan", "team_size"]
+        labels = {
+            "service_plan": _("What will your custom app do for your own shop?"),
+            "team_size": _("Developers working on the app"),
+        }
+        help_texts = {
+            "service_plan": _("For example: sync orders to our ERP, update stock and prices."),
+        }
+
+
+# Categories whose information differs from the generic CategoryInfoForm, by code.
+CATEGORY_INFO_FORMS = {"tiktok-shop-seller": SellerDeveloperInfoForm}
+
+
+def category_info_form(category) -> type[CategoryInfoForm]:
+    return CATEGORY_INFO_FORMS.get(category.code, CategoryInfoForm)
 
 
 class SecurityReviewForm(forms.ModelForm):

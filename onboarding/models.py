@@ -221,6 +221,13 @@ def is_owner(instance, user) -> bool:
     return bool(user and user.pk == instance.user_id)
 
 
+class NotADraft(Exception):
+    """Only a draft application can be deleted."""
+
+    def __init__(self):
+        super().__init__(_("Only a draft can be deleted; this application was submitted."))
+
+
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING_REVIEW = "pending_review", _("Pending review")
@@ -377,6 +384,13 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     def is_complete(self) -> bool:
         return not self.submission_errors()
+
+    def discard(self) -> None:
+        """Delete a draft the partner no longer wants. Only a draft: once submitted, an
+        application and its history stay, whoever asks (view, admin or shell)."""
+        if self.state != State.DRAFT:
+            raise NotADraft()
+        self.delete()
 
     # --- transitions ---------------------------------------------------------------------
     # A transition body only checks who acts and sets fields; the audit row, the

@@ -40,16 +40,24 @@ class SubmissionRefused(Exception):
         self.errors = errors or {}
 
 
-@transaction.atomic
-def start_applications(
+def taken_slots(user: User) -> set[tuple[int, int]]:
+    """(category id, market id) the partner applied for already, whatever the status."""
+    return set(Application.objects.filter(user=user).values_list("category_id", "market_id"))
+
+
+def prepare_applications(
     *,
     user: User,
     partner_type: PartnerType,
     region: Region,
     markets: Iterable[Market],
     categories: Iterable[ServiceCategory],
+    batch: uuid.UUID | None = None,
+    own_market: Market | None = None,
 ) -> list[Application]:
-    """Create draft applications, one per chosen (category, market), as one batch.
+    """The draft applications of a Get Started selection, one per (category, market), as one
+    batch, NOT saved: they are written when the partner saves or submits the batch page,
+    so leaving that page leaves nothing behind.
 
     Raises ValidationError keyed by field when the selection breaks the market rules
     (SPEC §2.5), the company is registered elsewhere, or a category was applied for already.
@@ -61,14 +69,11 @@ def start_applications(
         region=region,
         markets=markets,
         categories=categories,
+        own_market=own_market,
     )
-    entity, _created = CompanyEntity.objects.select_for_update().get_or_create(
-        user=user, defaults={"region": region}
-    )
-    if entity.region_id is None and not entity.is_frozen:
-        entity.region = region
-        entity.save(update_fields=["region", "updated_at"])
-    elif entity.region_id != region.pk:
+    applied = Application.objects.filter(user=user).exists()
+    entity = CompanyEntity.objects.filter(user=user).first()
+    if applied and entity is not None and entity.region_id not in (None, region.pk):
         raise ValidationError(
             {
                 "region": _(
@@ -78,11 +83,7 @@ def start_applications(
                 % {"region": entity.region}
             }
         )
-    taken = set(
-        Application.objects.filter(
-            user=user, category__in=categories, market__in=markets
-        ).values_list("category_id", "market_id")
-    )
+    taken = taken_slots(user)
     duplicates = [
         _("You already applied for %(category)s in %(market)s.")
         % {"category": category, "market": market}
@@ -92,9 +93,9 @@ def start_applications(
     ]
     if duplicates:
         raise ValidationError({"categories": duplicates})
-    batch = uuid.uuid4()
+    batch = batch or uuid.uuid4()
     return [
-        Application.objects.create(
+        Application(
             user=user,
             batch=batch,
             partner_type=partner_type,
@@ -105,6 +106,44 @@ def start_applications(
         for category in categories
         for market in markets
     ]
+
+
+def choose_region(*, user: User, region: Region) -> None:
+    """Until the first application is written, the company's registration region is the
+    one the partner picked last (a batch left unsaved commits it to nothing)."""
+    if not Application.objects.filter(user=user).exists():
+        CompanyEntity.objects.filter(user=user, approved_at=None).exclude(region=region).update(
+            region=region
+        )
+
+
+@transaction.atomic
+def start_applications(*, user: User, **selection) -> list[Application]:
+    """Create and save the draft applications of a selection (see prepare_applications)."""
+    applications = prepare_applications(user=user, **selection)
+    entity, _created = CompanyEntity.objects.select_for_update().get_or_create(
+        user=user, defaults={"region": applications[0].region}
+    )
+    if entity.region_id is None and not entity.is_frozen:
+        entity.region = applications[0].region
+        entity.save(update_fields=["region", "updated_at"])
+    for application in applications:
+        application.save()
+    return applications
+
+
+def discard_drafts(*, user: User, batch: uuid.UUID) -> int:
+    """Delete the partner's draft applications of one batch; return how many. Only drafts
+    go (Application.discard refuses the others), and only the partner's own."""
+    with transaction.atomic():
+        drafts = list(
+            Application.objects.select_for_update().filter(
+                user=user, batch=batch, state=State.DRAFT
+            )
+        )
+        for application in drafts:
+            application.discard()
+    return len(drafts)
 
 
 def submit_application(*, application_id: int, by: User) -> Application:

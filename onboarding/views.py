@@ -8,13 +8,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_fsm import ConcurrentTransition
 
-from categories.models import PartnerRole, PartnerType
+from categories.models import Market, PartnerRole, PartnerType, Region, ServiceCategory, Track
 
 from . import emails, services
 from .forms import (
@@ -22,6 +23,7 @@ from .forms import (
     CompanyEntityForm,
     GetStartedForm,
     SecurityReviewForm,
+    category_info_form,
     field_label,
 )
 from .models import (
@@ -40,30 +42,102 @@ from .uploads import THUMBNAIL_SUFFIX, private_storage
 @login_required
 @require_http_methods(["GET", "POST"])
 def get_started(request):
-    """Business guide > Start Business > Get Started (SPEC §3.1), and "+ Category & market"."""
+    """Business guide > Start Business > Get Started (SPEC §3.1), and "+ Category & market".
+
+    One form: region, markets and categories are posted together. "Show my markets and
+    categories" (the page without JavaScript) re-offers the choices for what was picked,
+    without errors; get_started.js narrows them as the partner picks."""
     partner_types = PartnerType.objects.filter(is_active=True)
     partner_type = get_object_or_404(partner_types, code=request.GET.get("type", ""))
     entity = CompanyEntity.objects.filter(user=request.user).select_related("region").first()
     fixed_region = entity.region if entity and request.user.applications.exists() else None
-    form = GetStartedForm(
-        request.POST if request.method == "POST" else None,
-        initial={"region": request.GET.get("region")},
-        user=request.user,
-        partner_type=partner_type,
-        fixed_region=fixed_region,
-    )
-    if request.method == "POST" and form.is_valid():
+    seller = partner_type.code == SELLER_DEVELOPER_TYPE
+    own_market = _own_shop_market(request.user) if seller else None
+    refresh = request.method == "POST" and request.POST.get("action") == "refresh"
+    posted = request.method == "POST" and not refresh
+    kwargs = {
+        "user": request.user,
+        "partner_type": partner_type,
+        "fixed_region": fixed_region,
+        "taken": services.taken_slots(request.user),
+        "own_market": own_market,
+    }
+    if refresh:
+        initial = {name: request.POST.getlist(name) for name in ("markets", "categories")}
+        initial["region"] = request.POST.get("region")
+        form = GetStartedForm(initial=initial, **kwargs)
+    else:
+        initial = {"region": request.GET.get("region")}
+        form = GetStartedForm(request.POST if posted else None, initial=initial, **kwargs)
+    if posted and seller and own_market is None:
+        form.add_error(None, _("Verify your TikTok Shop seller account first (step 1)."))
+    elif posted and form.is_valid():
         try:
-            applications = services.start_applications(
-                user=request.user, partner_type=partner_type, **form.cleaned_data
+            applications = services.prepare_applications(
+                user=request.user,
+                partner_type=partner_type,
+                own_market=own_market,
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Fill in the information below, then submit."))
+            _remember_selection(request, partner_type, applications)
             return redirect("onboarding:batch-edit", batch=applications[0].batch)
-    context = {"form": form, "partner_type": partner_type, "partner_types": partner_types}
+    context = {
+        "form": form,
+        "partner_type": partner_type,
+        "partner_types": partner_types,
+        "seller": seller,
+        "own_market": own_market,
+    }
     return render(request, "onboarding/get_started.html", context)
+
+
+# The partner type of seller in-house developers (catalog.PARTNER_TYPES).
+SELLER_DEVELOPER_TYPE = "seller"
+PENDING_BATCHES = "onboarding:pending-batches"
+PENDING_BATCHES_KEPT = 10
+
+
+def _own_shop_market(user):
+    """A verified seller developer's own shop market (SPEC §4.6), None if not verified."""
+    binding = getattr(user, "seller_binding", None)
+    shop = binding.own_shop() if binding is not None else None
+    return Market.objects.filter(code=shop.region).first() if shop else None
+
+
+def _remember_selection(request, partner_type, applications) -> None:
+    """Keep the Get Started choice in the session: the batch page writes the drafts only
+    when the partner saves or submits it."""
+    pending = request.session.get(PENDING_BATCHES, {})
+    first = applications[0]
+    pending[str(first.batch)] = {
+        "type": partner_type.pk,
+        "region": first.region_id,
+        "markets": sorted({a.market_id for a in applications}),
+        "categories": sorted({a.category_id for a in applications}),
+    }
+    request.session[PENDING_BATCHES] = dict(list(pending.items())[-PENDING_BATCHES_KEPT:])
+
+
+def _pending_applications(request, batch):
+    """The unsaved drafts of a Get Started choice, checked again (ValidationError if it no
+    longer holds, say applied for from another tab); None if there is none."""
+    choice = request.session.get(PENDING_BATCHES, {}).get(str(batch))
+    if choice is None:
+        return None
+    partner_type = get_object_or_404(PartnerType, pk=choice["type"])
+    own = partner_type.code == SELLER_DEVELOPER_TYPE
+    return services.prepare_applications(
+        user=request.user,
+        partner_type=partner_type,
+        region=get_object_or_404(Region, pk=choice["region"]),
+        markets=Market.objects.filter(pk__in=choice["markets"]),
+        categories=ServiceCategory.objects.filter(pk__in=choice["categories"]),
+        batch=batch,
+        own_market=_own_shop_market(request.user) if own else None,
+    )
 
 
 @login_required
@@ -80,12 +154,71 @@ def batch_edit(request, batch):
     """The one page for the categories chosen together (SPEC §3.2), while still drafts."""
     mine = Application.objects.filter(user=request.user, batch=batch)
     if not mine.exists():
-        raise Http404
+        # Fresh from Get Started: nothing is written until Save for later or Submit.
+        try:
+            pending = _pending_applications(request, batch)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("onboarding:add-category")
+        if pending is None:
+            raise Http404
+        services.choose_region(user=request.user, region=pending[0].region)
+        return _edit(request, pending)
     applications = list(mine.filter(state=State.DRAFT).select_related("category", "market"))
     if not applications:
         messages.info(request, _("These applications were submitted already."))
         return redirect(_categories_tab())
     return _edit(request, applications)
+
+
+def _developer_choice(applications, action) -> str | None:
+    """A developer who saved or submitted may get an app key now (SPEC §3.6)."""
+    if not any(a.category.role.track == Track.DEVELOPER for a in applications):
+        return None
+    url = reverse("onboarding:batch-next", kwargs={"batch": applications[0].batch})
+    return f"{url}?{urlencode({'done': action})}"
+
+
+@login_required
+@require_http_methods(["GET"])
+def batch_next(request, batch):
+    """After a developer application is saved or submitted: "Get app key now" (create an
+    app; it publishes once certified) or back to the profile."""
+    applications = list(
+        Application.objects.filter(user=request.user, batch=batch).select_related(
+            "category", "market"
+        )
+    )
+    if not applications:
+        raise Http404
+    context = {
+        "applications": applications,
+        "batch": batch,
+        "saved": request.GET.get("done") == "save",
+        "drafts": any(a.state == State.DRAFT for a in applications),
+    }
+    return render(request, "onboarding/batch_next.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch_delete(request, batch):
+    """ "Delete draft": the partner's drafts of one batch go, after a confirmation."""
+    drafts = list(
+        Application.objects.filter(
+            user=request.user, batch=batch, state=State.DRAFT
+        ).select_related("category", "market")
+    )
+    if not drafts:
+        raise Http404
+    if request.method == "POST":
+        services.discard_drafts(user=request.user, batch=batch)
+        request.session.get(PENDING_BATCHES, {}).pop(str(batch), None)
+        request.session.modified = True
+        messages.success(request, _("The draft is deleted."))
+        return redirect(_categories_tab())
+    return render(request, "onboarding/batch_delete.html", {"drafts": drafts, "batch": batch})
 
 
 @login_required
@@ -119,7 +252,11 @@ def _edit(request, applications):
         )
     ]
     category_forms = [
-        (category, apps, CategoryInfoForm(*data, instance=apps[0], prefix=f"cat-{category.pk}"))
+        (
+            category,
+            apps,
+            category_info_form(category)(*data, instance=apps[0], prefix=f"cat-{category.pk}"),
+        )
         for category, apps in groups
     ]
     forms = [f for _c, _a, f in category_forms] + ([entity_form] if entity_form else [])
@@ -141,11 +278,12 @@ def _edit(request, applications):
                 _show_missing(refused.errors, entity_form, category_forms)
                 messages.error(request, _("Please complete the highlighted information to submit."))
             else:
+                after = None if approved else _developer_choice(applications, action)
                 if action == "save":
                     messages.success(request, _("Saved. You can come back and submit later."))
-                    return redirect(request.path)
+                    return redirect(after or request.path)
                 messages.success(request, _("Submitted. We will email you the review result."))
-                return redirect(_categories_tab())
+                return redirect(after or _categories_tab())
     context = {
         "entity": entity,
         "entity_form": entity_form,

@@ -1,5 +1,7 @@
 """What the profile tabs (templates/accounts/_profile_*.html) show of onboarding."""
 
+from collections import Counter
+
 from django import template
 
 from onboarding.models import Application, CompanyEntity, State
@@ -28,9 +30,20 @@ def entity_status(user, entity):
 
 @register.simple_tag
 def partner_applications(user):
-    return Application.objects.filter(user=user).select_related(
-        "category", "category__role", "market", "partner_type"
+    """Every application; the first draft of each batch carries `batch_drafts`, how many
+    drafts the batch holds, so the tab offers one Continue (and Delete) per batch."""
+    applications = list(
+        Application.objects.filter(user=user).select_related(
+            "category", "category__role", "market", "partner_type"
+        )
     )
+    drafts = Counter(a.batch for a in applications if a.state == State.DRAFT)
+    seen = set()
+    for application in applications:
+        first = application.state == State.DRAFT and application.batch not in seen
+        application.batch_drafts = drafts[application.batch] if first else 0
+        seen.add(application.batch)
+    return applications
 
 
 @register.filter

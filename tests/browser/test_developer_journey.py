@@ -58,7 +58,6 @@ def test_seller_developer_signs_up_gets_certified_and_publishes_an_app(
     card = page.locator(".card", has_text="TikTok Shop Seller (seller in-house developer)")
     card.get_by_role("link", name="Start Business").click()
     page.get_by_label("Registration region").select_option(label="United Kingdom")
-    page.get_by_role("button", name="Show my markets").click()
     page.get_by_label("United Kingdom").check()
     page.get_by_label("TikTok Shop Seller").check()
     shoot(page, "get-started")

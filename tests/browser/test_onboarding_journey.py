@@ -47,7 +47,6 @@ def test_apply_reject_fix_resubmit_approve(page, browser, live_server, shoot, ri
     log_in(page, "partner@example.com")
     page.goto("/onboarding/get-started/?type=tsp")
     page.get_by_label("Registration region").select_option(label="United Kingdom")
-    page.get_by_role("button", name="Show my markets").click()
     page.get_by_label("United Kingdom").check()
     page.get_by_label("Seller Service › Shop Management").check()
     page.get_by_label("Seller Service › LIVE Management").check()
