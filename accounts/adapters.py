@@ -51,18 +51,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key):
         return rebase(super().get_reset_password_from_key_url(key))
 
-    def send_mail(self, template_prefix, email, context):
-        request = context.get("request") or allauth_context.request
-        context = {
-            **context,
-            **{key: rebase(context[key]) for key in EMAIL_LINKS if context.get(key)},
-            "portal_url": portal_url("/", request=request),
-        }
-        if settings.PORTAL_BASE_URL:
-            host = urlsplit(settings.PORTAL_BASE_URL).netloc
-            context["current_site"] = SimpleNamespace(domain=host, name=host)
-        return super().send_mail(template_prefix, email, context)
-
     def save_user(self, request, user, form, commit=True):
         # SPEC §1.3: an account belongs to the center it signed up on.
         user = super().save_user(request, user, form, commit=False)
@@ -142,11 +130,18 @@ class AccountAdapter(DefaultAccountAdapter):
         return response
 
     def send_mail(self, template_prefix, email, context):
-        """As allauth's, but the rendered message goes to a worker (see accounts.tasks):
-        a slow or dead SMTP server never holds the sign-up, login or reset page."""
-        request = allauth_context.request
+        """As allauth's, but every link starts with PORTAL_BASE_URL, like every other email's
+        (partner_center/links.py), and the rendered message goes to a worker (see
+        accounts.tasks): a slow or dead SMTP server never holds the sign-up, login or reset
+        page."""
+        request = context.get("request") or allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
+        ctx.update({key: rebase(ctx[key]) for key in EMAIL_LINKS if ctx.get(key)})
+        ctx["portal_url"] = portal_url("/", request=request)
+        if settings.PORTAL_BASE_URL:
+            host = urlsplit(settings.PORTAL_BASE_URL).netloc
+            ctx["current_site"] = SimpleNamespace(domain=host, name=host)
         send_later(self.render_mail(template_prefix, email, ctx))
 
     # SPEC §1.2: log in with email, or with the phone number once it is verified. allauth
