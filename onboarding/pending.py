@@ -42,6 +42,15 @@ class PendingUploadQuerySet(models.QuerySet):
         held |= Q(file__in=Application.objects.values("supporting_document"))
         return self.filter(created_at__lt=timezone.now() - older_than).exclude(held)
 
+    def purge_stale(self, *, older_than: timedelta, dry_run: bool = False) -> int:
+        """Delete the stale pending uploads with their files; how many there were."""
+        count = 0
+        for pending in self.stale(older_than=older_than).iterator():
+            if not dry_run:
+                pending.delete_with_file()
+            count += 1
+        return count
+
     def original_name(self, stored_name: str) -> str:
         """The name the partner's file had, for a document stored through a pending upload."""
         found = self.filter(file=stored_name).values_list("original_name", flat=True).first()

@@ -96,3 +96,13 @@ def fan_out() -> int:
 def sweep_notifications() -> int:
     """Celery beat, every minute: deliver what the on-commit tasks did not."""
     return fan_out()
+
+
+@shared_task(name="onboarding.purge_pending_uploads")
+def purge_pending_uploads() -> int:
+    """Beat, daily: documents chosen in a form that was never saved, after two days."""
+    from datetime import timedelta
+
+    from .pending import PendingUpload
+
+    return PendingUpload.objects.purge_stale(older_than=timedelta(days=2))

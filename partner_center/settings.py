@@ -229,6 +229,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps_services.sweep_webhooks",
         "schedule": float(os.environ.get("WEBHOOK_SWEEP_SECONDS", "60")),
     },
+    # Documents chosen in an application form that was never saved (onboarding/pending.py).
+    "onboarding-purge-pending-uploads": {
+        "task": "onboarding.purge_pending_uploads",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # SPEC §4.9: type 7 webhooks, daily, for authorizations ending within 30 days.
     "apps_services-notify-expiring-authorizations": {
         "task": "apps_services.notify_expiring_authorizations",

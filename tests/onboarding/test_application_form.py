@@ -382,3 +382,30 @@ def test_purge_removes_abandoned_uploads_and_keeps_the_ones_in_use(alice_client,
     assert not storage.exists(abandoned.file.name)
     assert not storage.exists(abandoned.file.name + THUMBNAIL_SUFFIX)
     assert storage.exists(CompanyEntity.objects.get(user=alice).logo.name)
+
+
+def test_beat_purges_abandoned_uploads_after_two_days(alice_client, alice):
+    # given: an upload left behind by a page that came back with an error, 3 days ago
+    from onboarding import tasks
+
+    application = make_application(alice)
+    alice_client.post(
+        edit_url(application),
+        {
+            "action": "save",
+            "entity-contact_email": "bad",
+            "entity-id_document": upload("left-behind.png"),
+        },
+    )
+    abandoned = PendingUpload.objects.get(original_name="left-behind.png")
+    storage, name = abandoned.file.storage, abandoned.file.name
+
+    # when: beat's daily task runs the day after, then two days later
+    fresh = tasks.purge_pending_uploads()
+    PendingUpload.objects.update(created_at=timezone.now() - timedelta(days=3))
+    stale = tasks.purge_pending_uploads()
+
+    # then
+    assert (fresh, stale) == (0, 1)
+    assert not PendingUpload.objects.exists()
+    assert not storage.exists(name)

@@ -25,11 +25,6 @@ class Command(BaseCommand):
     def handle(self, *args, days, dry_run, **options):
         if days < 1:
             raise CommandError("--days must be at least 1.")
-        stale = PendingUpload.objects.stale(older_than=timedelta(days=days))
-        count = 0
-        for pending in stale.iterator():
-            if not dry_run:
-                pending.delete_with_file()
-            count += 1
+        count = PendingUpload.objects.purge_stale(older_than=timedelta(days=days), dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(f"{verb} {count} pending upload(s) older than {days} day(s).")
