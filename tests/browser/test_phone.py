@@ -61,6 +61,16 @@ def open_page(browser, live_server, target, language, data):
     context.add_cookies(cookies)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Chromium reports every script, style or frame the Content-Security-Policy blocks.
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.goto(target.url.format(**data))
     for selector, value in target.fill.items():
         page.locator(selector).fill(value)
@@ -89,7 +99,7 @@ def check_menu(page) -> list[str]:
 
 
 @pytest.mark.parametrize("language", a11y.LANGUAGES)
-def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, settings, demo_data, language):
+def test_no_page_scrolls_sideways_or_breaks_its_policy_on_a_phone(browser, live_server, settings, demo_data, language):
     # given: the demo data, and a phone-sized browser in the language under test
     settings.ALLOWED_HOSTS = ["*"]
     folder = SCREENSHOTS / f"phone-{language}"
@@ -114,6 +124,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, settings, dem
                 overflow = page.evaluate(OVERFLOW)
                 if overflow["scrollWidth"] > overflow["clientWidth"]:
                     found.append(f"scrolls sideways with the menu open: {overflow}")
+            # and the Content-Security-Policy blocked nothing the page needs
+            found += [f"CSP: {text}" for text in page.csp_violations]
             if found:
                 problems[target.name] = found
         finally:

@@ -222,7 +222,7 @@ def test_old_text_rows_get_their_params_from_the_history(alice, rita):
 
     from onboarding.migrations import __name__ as package
 
-    migration = __import__(f"{package}.0006_notify_notification_params", fromlist=["x"])
+    migration = __import__(f"{package}.0007_notification_params", fromlist=["x"])
     notification = reject(make_application(alice, state="pending_review"), rita)
     Notification.objects.filter(pk=notification.pk).update(params={}, title="Old", body="Old")
 
@@ -239,7 +239,7 @@ def test_old_text_rows_get_their_params_from_the_history(alice, rita):
 def test_the_category_limit_reads_in_chinese(alice_client):
     page = alice_client.get(reverse("onboarding:get-started") + "?type=tsp", **ZH).content.decode()
 
-    assert "每次申请最多 4 个类目。" in page
+    assert "一次申请最多可选 4 个类目。" in page
 
 
 def test_a_read_notification_has_no_new_badge(alice, alice_client, rita):
