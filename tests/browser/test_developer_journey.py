@@ -97,7 +97,7 @@ def test_seller_developer_signs_up_gets_certified_and_publishes_an_app(
     page.get_by_role("button", name="Create").click()
     page.get_by_text("App created.").wait_for()
     app = App.objects.get(owner__email=EMAIL)
-    assert page.get_by_text(app.app_key).is_visible()
+    assert page.locator("#app-key").input_value() == app.app_key
     shoot(page, "app-detail")
 
     # The secret, revealed by its owner.

@@ -120,7 +120,7 @@ def test_isv_gets_an_app_key_before_approval_and_publishing_waits_for_it(page, l
     page.get_by_role("button", name="Create").click()
     page.get_by_text("App created.").wait_for()
     app = App.objects.get(owner__email="isv@example.com")
-    assert page.get_by_text(app.app_key).is_visible()
+    assert page.locator("#app-key").input_value() == app.app_key
 
     # Publish is refused, with the reason.
     page.get_by_role("button", name="Publish").click()
