@@ -99,7 +99,9 @@ def check_menu(page) -> list[str]:
 
 
 @pytest.mark.parametrize("language", a11y.LANGUAGES)
-def test_no_page_scrolls_sideways_or_breaks_its_policy_on_a_phone(browser, live_server, settings, demo_data, language):
+def test_no_page_scrolls_sideways_or_breaks_its_policy_on_a_phone(
+    browser, live_server, settings, demo_data, language
+):
     # given: the demo data, and a phone-sized browser in the language under test
     settings.ALLOWED_HOSTS = ["*"]
     folder = SCREENSHOTS / f"phone-{language}"
