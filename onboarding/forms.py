@@ -175,35 +175,38 @@ def https_by_default(field, **kwargs):
     return field.formfield(**kwargs)
 
 
+# The seeds' sections of the long form, in order: (anchor, title, fields).
+ENTITY_SECTIONS = (
+    (
+        "business",
+        _("Business information"),
+        (
+            "legal_name",
+            "legal_name_english",
+            "registration_number",
+            "certificate_validity",
+            "certificate_expires_on",
+            "registered_on",
+            "legal_representative",
+            "registered_address",
+            "business_certificate",
+        ),
+    ),
+    ("identity", _("Identity"), ("id_document_type", "id_document")),
+    ("name-logo", _("Name & logo"), ("partner_name", "logo", "description", "website")),
+    ("contact", _("Contact"), ("contact_email", "contact_phone")),
+    (
+        "more",
+        _("More about yourself"),
+        ("customer_count", "sales_opportunities", "ecommerce_platforms"),
+    ),
+)
+
+
 class CompanyEntityForm(PartnerFormMixin, forms.ModelForm):
     """SPEC §3.3. Every field may be left empty by "Save for later"; Submit checks them."""
 
-    # The seeds' sections of the long form, in order: (anchor, title, fields).
-    SECTIONS = (
-        (
-            "business",
-            _("Business information"),
-            (
-                "legal_name",
-                "legal_name_english",
-                "registration_number",
-                "certificate_validity",
-                "certificate_expires_on",
-                "registered_on",
-                "legal_representative",
-                "registered_address",
-                "business_certificate",
-            ),
-        ),
-        ("identity", _("Identity"), ("id_document_type", "id_document")),
-        ("name-logo", _("Name & logo"), ("partner_name", "logo", "description", "website")),
-        ("contact", _("Contact"), ("contact_email", "contact_phone")),
-        (
-            "more",
-            _("More about yourself"),
-            ("customer_count", "sales_opportunities", "ecommerce_platforms"),
-        ),
-    )
+    SECTIONS = ENTITY_SECTIONS
 
     ecommerce_platforms = forms.MultipleChoiceField(
         label=_("E-commerce platforms you have worked with"),
@@ -215,28 +218,8 @@ class CompanyEntityForm(PartnerFormMixin, forms.ModelForm):
     class Meta:
         model = CompanyEntity
         formfield_callback = https_by_default
-        fields = [
-            "legal_name",
-            "legal_name_english",
-            "registration_number",
-            "certificate_validity",
-            "certificate_expires_on",
-            "registered_on",
-            "legal_representative",
-            "registered_address",
-            "business_certificate",
-            "id_document_type",
-            "id_document",
-            "contact_email",
-            "contact_phone",
-            "partner_name",
-            "logo",
-            "description",
-            "website",
-            "customer_count",
-            "sales_opportunities",
-            "ecommerce_platforms",
-        ]
+        # Every field of the form, section by section.
+        fields = [name for _anchor, _title, names in ENTITY_SECTIONS for name in names]
         widgets = {
             "certificate_validity": forms.RadioSelect,
             "certificate_expires_on": DateInput,
