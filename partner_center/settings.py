@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps_services",
     "referrals",
     "sellers",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -4,8 +4,8 @@ from io import StringIO
 from django.core.management import call_command
 from django.urls import reverse
 
-from apps_services.demo import DEVELOPER, REDIRECT_URL
 from apps_services.models import App, AppEvent, AppState
+from demo.seed.apps_services import DEVELOPER, REDIRECT_URL
 
 from .conftest import make_app
 

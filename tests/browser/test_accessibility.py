@@ -16,10 +16,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from accounts.demo import DEMO_STEPS
 from accounts.models import User
 from apps_services import services as app_services
 from apps_services.models import App, WebhookDelivery
+from demo.seed import DEMO_STEPS
 from onboarding.models import Application, State
 from referrals import services as referral_services
 from referrals.models import ShopRegistrationService

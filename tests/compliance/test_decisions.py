@@ -8,8 +8,8 @@ from django.core import mail
 from django.db import connection
 from django_fsm import TransitionNotAllowed
 
-from accounts.demo import ensure_reviewers_group
 from accounts.models import AccountBlacklisted, User
+from demo.seed.accounts import ensure_reviewers_group
 from onboarding import services
 from onboarding.models import ComplianceReview, ComplianceTransition, Notification
 from tests.conftest import make_user, requires_postgres

@@ -278,7 +278,7 @@ def test_two_concurrent_decisions_exactly_one_wins(alice, rita, make_reviewer):
 
 @pytest.fixture
 def make_reviewer(db):
-    from accounts.demo import ensure_reviewers_group
+    from demo.seed.accounts import ensure_reviewers_group
     from tests.conftest import make_user
 
     user = make_user(email="ray@example.com", is_staff=True)

@@ -10,8 +10,8 @@ import redis
 from django.db import connection
 from django.test import Client
 
-from accounts.demo import ensure_reviewers_group
 from accounts.models import Center
+from demo.seed.accounts import ensure_reviewers_group
 from referrals import tracking
 from referrals.models import ClickFlush, DailyClicks, ReferralLink, SellerType
 from tests.conftest import make_user

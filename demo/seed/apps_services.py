@@ -4,10 +4,14 @@ The onboarding demo approves no developer application, so this step brings its o
 developer, certified through the real onboarding transitions.
 """
 
+from accounts.models import User
+from apps_services import services
+from apps_services.models import App, AppState, AppType, SellerType
 from categories.models import Market, ServiceCategory
-
-from . import services
-from .models import App, AppState, AppType, SellerType
+from demo.seed.accounts import REVIEWER, ensure_user
+from demo.seed.onboarding import apply, fill_entity
+from onboarding import services as onboarding
+from onboarding.models import Application, CompanyEntity, State
 
 DEVELOPER = {"email": "developer@example.com", "password": "Demo-developer-2026"}
 APP_NAME = "Demo Order Sync"
@@ -19,11 +23,6 @@ MARKET = "UK"
 
 
 def _certified_developer(reviewer):
-    from accounts.demo import ensure_user
-    from onboarding import services as onboarding
-    from onboarding.demo import apply, fill_entity
-    from onboarding.models import Application, CompanyEntity, State
-
     developer = ensure_user(**DEVELOPER)
     if not Application.objects.filter(user=developer).exists():
         (application,) = apply(
@@ -42,9 +41,6 @@ def _certified_developer(reviewer):
 
 
 def seed_apps(result: dict) -> None:
-    from accounts.demo import REVIEWER
-    from accounts.models import User
-
     reviewer = User.objects.get(email=REVIEWER["email"])
     developer = _certified_developer(reviewer)
     app = App.objects.filter(owner=developer, name=APP_NAME).first()

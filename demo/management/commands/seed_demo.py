@@ -3,8 +3,8 @@ import json
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from accounts.demo import DEMO_STEPS
 from categories.catalog import seed as seed_catalog
+from demo.seed import DEMO_STEPS
 
 
 class Command(BaseCommand):

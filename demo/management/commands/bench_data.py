@@ -27,7 +27,6 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.demo import ensure_reviewers_group
 from accounts.models import User
 from apps_services import crypto
 from apps_services.models import (
@@ -42,6 +41,7 @@ from apps_services.models import (
 )
 from categories.catalog import seed as seed_catalog
 from categories.models import Market, PartnerType, Region, ServiceCategory
+from demo.seed.accounts import ensure_reviewers_group
 from onboarding.models import (
     Application,
     ApplicationTransition,

@@ -1,10 +1,14 @@
 """seed_demo's shop registration part: a US partner approved for Outsourced Operations ›
 Shop registration, with a published service and its two URLs (SPEC §5, §7)."""
 
+from accounts.models import Center, User
 from categories.models import Market, ServiceCategory
-
-from . import services
-from .models import ServiceState, ShopRegistrationService
+from demo.seed.accounts import REVIEWER, ensure_user
+from demo.seed.onboarding import apply, fill_entity
+from onboarding import services as onboarding
+from onboarding.models import Application, CompanyEntity, State
+from referrals import services
+from referrals.models import ServiceState, ShopRegistrationService
 
 SHOP_PARTNER = {"email": "shop-partner@example.com", "password": "Demo-shop-partner-2026"}
 SERVICE_NAME = "Demo Shop Registration"
@@ -13,12 +17,6 @@ MARKET = "US"
 
 
 def _approved_partner(reviewer):
-    from accounts.demo import ensure_user
-    from accounts.models import Center
-    from onboarding import services as onboarding
-    from onboarding.demo import apply, fill_entity
-    from onboarding.models import Application, CompanyEntity, State
-
     partner = ensure_user(**SHOP_PARTNER, center=Center.US)
     if not Application.objects.filter(user=partner).exists():
         (application,) = apply(
@@ -36,9 +34,6 @@ def _approved_partner(reviewer):
 
 
 def seed_referrals(result: dict) -> None:
-    from accounts.demo import REVIEWER
-    from accounts.models import User
-
     reviewer = User.objects.get(email=REVIEWER["email"])
     partner = _approved_partner(reviewer)
     service = ShopRegistrationService.objects.filter(partner=partner, name=SERVICE_NAME).first()

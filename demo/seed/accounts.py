@@ -1,14 +1,9 @@
-"""The demo data `seed_demo` creates. Each app adds its part through DEMO_STEPS."""
+"""seed_demo's accounts part: the demo partner, the reviewer and the Reviewers group."""
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 
-from apps_services.demo import seed_apps
-from onboarding.demo import seed_onboarding
-from referrals.demo import seed_referrals
-from sellers.demo import seed_sellers
-
-from .models import Center, User
+from accounts.models import Center, User
 
 REVIEWERS_GROUP = "Reviewers"
 # The permissions reviewing needs, as "app_label.codename"; later capabilities add theirs.
@@ -67,6 +62,3 @@ def seed_accounts(result: dict) -> None:
     reviewer.groups.add(ensure_reviewers_group())
     result["partner"] = dict(PARTNER)
     result["reviewer"] = dict(REVIEWER)
-
-
-DEMO_STEPS = [seed_accounts, seed_sellers, seed_onboarding, seed_apps, seed_referrals]

@@ -7,10 +7,11 @@ from datetime import date
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw
 
+from accounts.models import User
 from categories.models import Market, PartnerType, Region, ServiceCategory
-
-from . import services
-from .models import Application, CompanyEntity
+from demo.seed.accounts import REVIEWER, ensure_user
+from onboarding import services
+from onboarding.models import Application, CompanyEntity
 
 AGENCY = {"email": "agency@example.com", "password": "Demo-agency-2026"}
 CROSS_BORDER = {"email": "crossborder@example.com", "password": "Demo-crossborder-2026"}
@@ -63,9 +64,6 @@ def apply(user, *, partner_type: str, region: str, markets: list[str], categorie
 
 
 def seed_onboarding(result: dict) -> None:
-    from accounts.demo import REVIEWER, ensure_user
-    from accounts.models import User
-
     reviewer = User.objects.get(email=REVIEWER["email"])
 
     # A UK agency: one application approved, one pending, one not approved, one draft.

@@ -1,6 +1,7 @@
 """seed_demo's Seller Center part: a seller with a shop, and a partner who is also a seller."""
 
-from .models import KycStatus, SellerAccount, SellerType, Shop
+from demo.seed.accounts import ensure_user
+from sellers.models import KycStatus, SellerAccount, SellerType, Shop
 
 SELLER = {
     "login": "seller@example.com",
@@ -33,9 +34,6 @@ def ensure_seller(*, email: str, password: str, name: str, shop_id: str, shop_na
 
 
 def seed_sellers(result: dict) -> None:
-    # Imported here: accounts.demo lists this step, so a top-level import would be circular.
-    from accounts.demo import ensure_user
-
     ensure_seller(
         email=SELLER["login"],
         password=SELLER["password"],
