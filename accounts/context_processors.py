@@ -1,5 +1,6 @@
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import Center
@@ -64,7 +65,7 @@ def _partner_shell(user) -> dict:
 APPLICANT_MENU = (_("App & Service"), "apps_services:app-list")
 
 
-def _menu(role) -> list[tuple[str, str]]:
+def _menu(role) -> list[tuple[str | Promise, str]]:
     if role is None:
         return []
     items = DEVELOPER_MENU if role.track == "developer" else SERVICE_MENU

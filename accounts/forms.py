@@ -1,3 +1,5 @@
+from typing import cast
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -74,7 +76,7 @@ class SendCodeForm(forms.Form):
         choices = [(Channel.EMAIL, _("Email %(email)s") % {"email": user.email})]
         if user.phone and user.phone_verified:
             choices.append((Channel.SMS, _("Phone %(phone)s") % {"phone": user.phone}))
-        self.fields["channel"].choices = choices
+        cast(forms.ChoiceField, self.fields["channel"]).choices = choices
         self.fields["channel"].initial = Channel.EMAIL
 
 

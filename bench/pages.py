@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -62,7 +63,7 @@ def prepare(env: dict, partners: int) -> None:
             capture_output=True,
             check=False,
         )
-    run = {"env": env, "cwd": ROOT, "check": True}
+    run: dict[str, Any] = {"env": env, "cwd": ROOT, "check": True}
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], **run)
     count = subprocess.run(
         [PYTHON, "manage.py", "shell", "-v0", "-c", COUNT_PARTNERS],
@@ -176,7 +177,7 @@ def count_queries(client, url: str) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
-def percentile(values: list[float], p: float) -> float:
+def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -83,7 +84,7 @@ def prepare(env: dict) -> str:
         capture_output=True,
         check=False,
     )
-    run = {"env": env, "cwd": ROOT, "check": True}
+    run: dict[str, Any] = {"env": env, "cwd": ROOT, "check": True}
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], **run)
     out = subprocess.run(
         [PYTHON, "manage.py", "seed_demo", "--json"], capture_output=True, text=True, **run
@@ -160,7 +161,7 @@ def main() -> int:
             wrk(binary, url, seconds=2, connections=args.connections)
         time.sleep(1)
         before = stored_clicks(path)
-        totals = {name: [] for name in targets}
+        totals: dict[str, list[dict]] = {name: [] for name in targets}
         for round_no in range(1, args.rounds + 1):
             for name, url in targets.items():
                 result = wrk(binary, url, seconds=args.seconds, connections=args.connections)

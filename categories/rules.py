@@ -25,10 +25,10 @@ def regions_for(center: str):
 def markets_for(*, center: str, region: Region, partner_type: PartnerType) -> list[Market]:
     """The target markets a partner of this type, registered in `region`, may choose."""
     if center == Center.US:
-        return [region.local_market] if region.code == "US" else []
+        return [region.local_market] if region.code == "US" and region.local_market else []
     if region.code == "US":
         return []  # US-licensed partners targeting US sellers belong to the US center
-    if region.local_market_id:
+    if region.local_market:
         return [region.local_market]
     if region.is_cross_border:
         return list(partner_type.cross_border_markets.all())
@@ -145,7 +145,7 @@ def check_selection(
     for market in markets:
         if market.pk in allowed:
             continue
-        if region.local_market_id:
+        if region.local_market:
             message = _(
                 "Local partners can only target their own market (%(market)s); "
                 "%(chosen)s is not allowed."

@@ -1,6 +1,9 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import QueryDict
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -60,7 +63,7 @@ class GetStartedForm(forms.Form):
         self.offer = offer_for(
             center=user.center, partner_type=partner_type, taken=taken, own_market=own_market
         )
-        self.fields["region"].queryset = regions_for(user.center)
+        cast(forms.ModelChoiceField, self.fields["region"]).queryset = regions_for(user.center)
         if fixed_region is not None:
             self.initial["region"] = fixed_region.pk
             self.fields["region"].disabled = True
@@ -96,7 +99,7 @@ class GetStartedForm(forms.Form):
 
     def _chosen(self, name) -> set[str]:
         if self.is_bound:
-            return set(self.data.getlist(self.add_prefix(name)))
+            return set(cast(QueryDict, self.data).getlist(self.add_prefix(name)))
         return {str(v) for v in self.initial.get(name) or ()}
 
     def market_options(self) -> list[dict]:
@@ -379,7 +382,10 @@ class RejectForm(forms.Form):
 def reviewable_fields() -> list[tuple[str, str]]:
     """(key, label) for every field a reviewer may comment on; entity fields are prefixed."""
     entity = [
-        (f"entity-{name}", str(CompanyEntity._meta.get_field(name).verbose_name).capitalize())
+        (
+            f"entity-{name}",
+            str(cast(models.Field, CompanyEntity._meta.get_field(name)).verbose_name).capitalize(),
+        )
         for name in CompanyEntityForm.Meta.fields
     ]
     category = [

@@ -101,7 +101,7 @@ def _bytes_per_pixel(mode: str) -> int:
 
 def pixel_limit(image: Image.Image) -> int:
     """How many pixels an image of this format and mode may have."""
-    copies = 1 + EXTRA_COPIES.get(image.format, 0) + (image.mode == "CMYK")
+    copies = 1 + EXTRA_COPIES.get(image.format or "", 0) + (image.mode == "CMYK")
     return min(max_pixels(), DECODED_BYTES_LIMIT // (_bytes_per_pixel(image.mode) * copies))
 
 
@@ -185,13 +185,15 @@ def _write_again(image: Image.Image) -> PreparedDocument:
     The pixels are not turned to match the EXIF orientation (that needs a second full-size
     copy): the orientation is the one tag written back, and the thumbnail is turned.
     """
-    fmt = image.format
+    fmt = image.format or ""  # one of FORMATS: nothing else gets here
     orientation = image.getexif().get(ORIENTATION, 1)
     thumb = thumbnail(image, orientation=orientation)
     image.info = {}  # what Pillow would otherwise copy into the file (JPEG comment, ICC, …)
     if fmt == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
-    options = {"quality": 90} if fmt in ("JPEG", "WEBP") else {"optimize": True}
+    options: dict[str, int | bytes] = (
+        {"quality": 90} if fmt in ("JPEG", "WEBP") else {"optimize": True}
+    )
     if orientation in TRANSPOSE:
         exif = Image.Exif()
         exif[ORIENTATION] = orientation

@@ -1,8 +1,11 @@
 """Form pieces for the partner's application pages: a document input that shows the file it
 keeps, and fields that carry the reviewer's note about them (SPEC §3.5, §3.8)."""
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.forms.boundfield import BoundField
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -23,7 +26,7 @@ class KeptFileInput(forms.FileInput):
     template_name = "django/forms/widgets/kept_file.html"
     owner = None
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None) -> None:
         super().__init__({"accept": "image/jpeg,image/png,image/webp", **(attrs or {})})
         self.tokens: dict[str, str] = {}
 
@@ -71,6 +74,8 @@ class KeptFileInput(forms.FileInput):
 class NotedBoundField(BoundField):
     """A field that shows the reviewer's note about it beside it, and is described by it."""
 
+    form: "PartnerFormMixin"
+
     def value(self):
         # Django shows a file input its initial value only; a kept (pending) upload is the
         # value to show until the record saves it.
@@ -97,7 +102,14 @@ class NotedBoundField(BoundField):
         return " ".join(filter(None, [*before, ids]))
 
 
-class PartnerFormMixin:
+if TYPE_CHECKING:
+    # The mixin is only ever combined with ModelForm: type-check it as one.
+    _ModelForm = forms.ModelForm
+else:
+    _ModelForm = object
+
+
+class PartnerFormMixin(_ModelForm):
     """For ModelForms of something a partner owns (`instance.user`):
 
     - documents use `KeptFileInput`; a new upload is kept as a pending upload of the owner
@@ -107,6 +119,7 @@ class PartnerFormMixin:
     """
 
     bound_field_class = NotedBoundField
+    _bound_fields_cache: dict[str, BoundField]  # BaseForm's, cleared when the data changes
 
     def __init__(self, *args, review_notes=None, required_to_submit=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -139,6 +152,7 @@ class PartnerFormMixin:
                 continue
             self.files = self.files.copy()
             self.files.pop(key)
-            self.data = self.data.copy()
-            self.data[key + PENDING_SUFFIX] = str(pending.token)
+            data = cast(QueryDict, self.data).copy()
+            data[key + PENDING_SUFFIX] = str(pending.token)
+            self.data = data
             self._bound_fields_cache.clear()

@@ -6,7 +6,10 @@ transitions through a service. Each admin names its permission and says how to d
 mixin owns the URLs, the permission checks and the reject page.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.db.models.options import Options
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,6 +18,7 @@ from django.urls import path
 
 class DecisionAdminMixin:
     review_permission: str  # "app_label.codename" that may decide
+    opts: "Options[Any]"  # the ModelAdmin's, which this mixin is always combined with
 
     # --- what each admin says ------------------------------------------------------------
 

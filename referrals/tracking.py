@@ -38,6 +38,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from redis.backoff import NoBackoff
+from redis.commands.core import Script
 from redis.retry import Retry
 
 from partner_center.cache import Outage
@@ -77,6 +78,7 @@ return state
 """
 
 _clients: dict[str, redis.Redis] = {}
+_click_scripts: dict[str, Script] = {}
 _outages: dict[str, Outage] = {}
 
 
@@ -103,7 +105,7 @@ def redis_client() -> redis.Redis:
             socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
             retry=Retry(NoBackoff(), 0),
         )
-        client.click_script = client.register_script(CLICK)  # EVALSHA, loaded on first use
+        _click_scripts[url] = client.register_script(CLICK)  # EVALSHA, loaded on first use
         _clients[url] = client
     return _clients[url]
 
@@ -176,15 +178,16 @@ def _token_key(token: str) -> str:
 
 def _click_in_redis(token: str) -> tuple[int, bool]:
     client = redis_client()
+    click = _click_scripts[settings.REFERRAL_CLICKS_REDIS_URL]
     key, day = _token_key(token), timezone.now().date().isoformat()
-    state = client.click_script(keys=[key, PENDING_KEY], args=[day])
+    state = click(keys=[key, PENDING_KEY], args=[day])
     if state is None:
         link_id, is_on = _from_database(token)
         ttl = settings.REFERRAL_LINK_CACHE_SECONDS
         client.set(key, f"{link_id}:{int(is_on)}", nx=True, ex=ttl)
         if not link_id:
             return UNKNOWN
-        state = client.click_script(keys=[key, PENDING_KEY], args=[day])
+        state = click(keys=[key, PENDING_KEY], args=[day])
     link_id, _sep, on = state.decode().partition(":")
     return int(link_id), on == "1"
 
@@ -270,7 +273,7 @@ def flush_clicks() -> int:
     moved = 0
     # Batches a crashed (or concurrent) flush left open come first.
     for raw in client.smembers(OPEN_BATCHES_KEY):
-        moved += _apply_batch(client, raw.decode())
+        moved += _apply_batch(client, _text(raw))
     flush_id = uuid.uuid4().hex
     claimed = client.eval(
         CLAIM_BATCH, 3, PENDING_KEY, batch_key(flush_id), OPEN_BATCHES_KEY, flush_id
@@ -281,11 +284,18 @@ def flush_clicks() -> int:
     return moved
 
 
-def _parse_batch(raw: dict[bytes, bytes]) -> tuple[dict[int, int], dict[tuple[int, date], int]]:
+def _text(value: bytes | str) -> str:
+    # Our clients return bytes (no decode_responses); redis-py types both.
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _parse_batch(
+    raw: dict[bytes | str, bytes | str],
+) -> tuple[dict[int, int], dict[tuple[int, date], int]]:
     totals: dict[int, int] = defaultdict(int)
     days: dict[tuple[int, date], int] = defaultdict(int)
     for field, value in raw.items():
-        link, _sep, day = field.decode().partition(":")
+        link, _sep, day = _text(field).partition(":")
         if day:
             days[(int(link), date.fromisoformat(day))] += int(value)
         else:
@@ -319,7 +329,7 @@ def _apply_batch(client: redis.Redis, flush_id: str) -> int:
 
 def _prune_flush_records(client: redis.Redis) -> None:
     """A record is needed only while its batch is open; keep a week of them for audit."""
-    still_open = [raw.decode() for raw in client.smembers(OPEN_BATCHES_KEY)]
+    still_open = [_text(raw) for raw in client.smembers(OPEN_BATCHES_KEY)]
     old = timezone.now() - timedelta(days=7)
     ClickFlush.objects.filter(processed_at__lt=old).exclude(flush_id__in=still_open).delete()
 

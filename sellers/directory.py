@@ -112,7 +112,7 @@ class LocalSellerDirectory:
         return account is not None and account.kyc_passed
 
     def list_shops(self, account_id: str) -> list[ShopInfo]:
-        shops = Shop.objects.filter(account_id=account_id) if str(account_id).isdigit() else []
+        shops = Shop.objects.filter(account_id=int(account_id)) if str(account_id).isdigit() else []
         return [_shop_info(shop) for shop in shops]
 
     def create_seller(

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
@@ -82,7 +84,7 @@ class SellerRowForm(forms.Form):
             data[key] = data.get(key, "").upper().replace("-", "_")
         data["kyc_status"] = data.get("kyc_status", "").lower()
         super().__init__(data, **kwargs)
-        self.fields["shop_region"].choices = [
+        cast(forms.ChoiceField, self.fields["shop_region"]).choices = [
             (code, code) for code in Market.objects.values_list("code", flat=True)
         ]
 
@@ -98,7 +100,7 @@ class SellerRowForm(forms.Form):
 
     def reason(self) -> str:
         """All errors on one line, each prefixed with its column."""
-        parts = []
+        parts: list[str] = []
         for field, errors in self.errors.items():
             prefix = "" if field == NON_FIELD_ERRORS else f"{field}: "
             parts.extend(f"{prefix}{error}" for error in errors)

@@ -100,7 +100,7 @@ BENCH_MODELS = [
 class Writer:
     """Inserts rows given as dicts of attnames; fields left out take their default."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.next_id: dict[type, int] = {}
         self.written: dict[type, int] = {}
@@ -177,7 +177,7 @@ class Catalog:
     """The (category, market) slots each partner type can apply for, and the ids bench rows
     point at, read once."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         if not Market.objects.exists():
             seed_catalog()
         self.markets = {m.code: m.pk for m in Market.objects.all()}
@@ -319,7 +319,9 @@ class Command(BaseCommand):
     def write_partners(self, count: int) -> None:
         w, rng, cat = self.writer, self.rng, self.catalog
         user_ids = w.ids(User, count)
-        rows = {model: [] for model, _owner in reversed(BENCH_MODELS)}
+        rows: dict[type[models.Model], list[dict]] = {
+            model: [] for model, _owner in reversed(BENCH_MODELS)
+        }
         for user_id in user_ids:
             n = user_id  # stable names: the id is unique and never reused by the sequence
             kind = KINDS[n % len(KINDS)]
@@ -398,7 +400,7 @@ class Command(BaseCommand):
             "updated_at": submitted or created,
             "submitted_at": submitted,
         }
-        if state in (State.APPROVED, State.REJECTED):
+        if submitted and state in (State.APPROVED, State.REJECTED):
             decided = min(submitted + timedelta(hours=rng.uniform(2, 96)), self.now)
             row.update(decided_at=decided, decided_by_id=self.reviewer_id, updated_at=decided)
             if state == State.APPROVED:
@@ -524,7 +526,7 @@ class Command(BaseCommand):
                 "submitted_at": submitted,
                 "consecutive_rejections": 1 if state == "rejected" else 0,
                 "decided_at": submitted + timedelta(days=2)
-                if state in ("approved", "rejected")
+                if submitted and state in ("approved", "rejected")
                 else None,
                 "decided_by_id": self.reviewer_id if state in ("approved", "rejected") else None,
                 "created_at": submitted or self.now,

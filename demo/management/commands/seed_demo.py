@@ -21,7 +21,7 @@ class Command(BaseCommand):
             help="where the portal is served (default: %(default)s)",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, **options) -> None:
         base_url = options["base_url"].rstrip("/")
         result: dict = {"base_url": base_url}
         with transaction.atomic():
