@@ -64,4 +64,4 @@ beat: install
 	$(VENV)/bin/celery -A partner_center beat --loglevel=info
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .mypy_cache .ruff_cache

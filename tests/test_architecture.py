@@ -103,7 +103,7 @@ def _imported_modules(node: ast.Import | ast.ImportFrom, package: list[str]) -> 
 
 
 def _modules():
-    """(app, dotted module name, path) of every module of our apps, migrations and tests aside."""
+    """(app, module name parts, path) of every module of our apps, migrations and tests aside."""
     for app in APPS:
         for path in sorted((ROOT / app).rglob("*.py")):
             parts = path.relative_to(ROOT).with_suffix("").parts
