@@ -10,8 +10,9 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.demo import ensure_reviewers_group
 from accounts.models import AccountBlacklisted, User
-from onboarding import services
-from onboarding.models import ComplianceReview, ComplianceTransition, Notification
+from compliance import services
+from compliance.models import ComplianceReview, ComplianceTransition
+from onboarding.models import Notification
 from tests.conftest import make_user, requires_postgres
 
 from .conftest import ANSWERS, approve, reject, submit_review
@@ -155,7 +156,7 @@ def test_admin_buttons_refuse_staff_without_the_permission(client, pending):
         )
     )
     client.force_login(staff)
-    base = f"/admin/onboarding/compliancereview/{pending.pk}"
+    base = f"/admin/compliance/compliancereview/{pending.pk}"
 
     # when
     page = client.get(f"{base}/change/").content.decode()
@@ -171,7 +172,7 @@ def test_admin_buttons_refuse_staff_without_the_permission(client, pending):
 def test_reviewer_approves_in_admin(client, pending, rita):
     # given
     client.force_login(rita)
-    base = f"/admin/onboarding/compliancereview/{pending.pk}"
+    base = f"/admin/compliance/compliancereview/{pending.pk}"
     assert "Reject…" in client.get(f"{base}/change/").content.decode()
 
     # when
@@ -187,7 +188,7 @@ def test_reviewer_approves_in_admin(client, pending, rita):
 def test_reviewer_rejects_in_admin_with_a_reason(client, pending, rita):
     # given
     client.force_login(rita)
-    base = f"/admin/onboarding/compliancereview/{pending.pk}"
+    base = f"/admin/compliance/compliancereview/{pending.pk}"
 
     # when
     empty = client.post(f"{base}/reject/", {"reason": ""})
@@ -208,7 +209,7 @@ def test_admin_warns_before_the_rejection_that_blacklists(client, pending, rita)
     client.force_login(rita)
 
     # when
-    body = client.get(f"/admin/onboarding/compliancereview/{review.pk}/reject/").content.decode()
+    body = client.get(f"/admin/compliance/compliancereview/{review.pk}/reject/").content.decode()
 
     # then
     assert "the account will be blacklisted automatically" in body
@@ -217,7 +218,7 @@ def test_admin_warns_before_the_rejection_that_blacklists(client, pending, rita)
 def test_the_queue_lists_pending_reviews(client, pending, rita):
     client.force_login(rita)
 
-    body = client.get("/admin/onboarding/compliancereview/?state=pending_review").content.decode()
+    body = client.get("/admin/compliance/compliancereview/?state=pending_review").content.decode()
 
     assert "alice@example.com" in body
     assert "0 of 3" in body

@@ -42,12 +42,11 @@ from apps_services.models import (
 )
 from categories.catalog import seed as seed_catalog
 from categories.models import Market, PartnerType, Region, ServiceCategory
+from compliance.models import ComplianceReview, ComplianceTransition
 from onboarding.models import (
     Application,
     ApplicationTransition,
     CompanyEntity,
-    ComplianceReview,
-    ComplianceTransition,
     Notification,
     State,
 )
