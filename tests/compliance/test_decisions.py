@@ -152,18 +152,20 @@ def test_admin_buttons_refuse_staff_without_the_permission(client, pending):
     group = ensure_reviewers_group()
     staff.user_permissions.set(
         group.permissions.exclude(codename="review_compliance").filter(
-            content_type__app_label="onboarding"
+            content_type__app_label="compliance"
         )
     )
     client.force_login(staff)
     base = f"/admin/compliance/compliancereview/{pending.pk}"
 
     # when
-    page = client.get(f"{base}/change/").content.decode()
+    page_response = client.get(f"{base}/change/")
+    page = page_response.content.decode()
     approve_response = client.post(f"{base}/approve/")
     reject_response = client.post(f"{base}/reject/", {"reason": "No."})
 
     # then
+    assert page_response.status_code == 200
     assert "Reject…" not in page
     assert approve_response.status_code == reject_response.status_code == 403
     assert ComplianceReview.objects.get(pk=pending.pk).state == "pending_review"
@@ -305,3 +307,16 @@ def test_two_reviewers_rejecting_at_once_count_once(uk_developer, rita):
     review = ComplianceReview.objects.get(pk=review.pk)
     assert review.consecutive_rejections == 1
     assert review.transitions.filter(name="reject").count() == 1
+
+
+def test_the_queue_s_old_admin_address_leads_to_it(client, pending, rita):
+    # given: a bookmark from before the queue moved to the compliance app
+    client.force_login(rita)
+
+    # when
+    response = client.get(f"/admin/onboarding/compliancereview/{pending.pk}/change/?x=1")
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/compliance/compliancereview/{pending.pk}/change/?x=1"
+    assert "Reject…" in client.get(response["Location"]).content.decode()
