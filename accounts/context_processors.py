@@ -13,7 +13,7 @@ SERVICE_MENU = [
 ]
 DEVELOPER_MENU = [
     (_("App & Service"), "apps_services:app-list", ""),
-    (_("Compliance review"), "onboarding:compliance", ""),
+    (_("Compliance review"), "compliance:overview", ""),
     (_("Service category"), "accounts:profile", "?tab=categories"),
     (_("Notifications"), "onboarding:notifications", ""),
 ]

@@ -4,18 +4,15 @@ locks the row and runs the FSM transition; the admin never writes the state itse
 import logging
 from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -24,22 +21,16 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from categories.models import Track
+from compliance.models import COMPLIANCE_PERMISSION  # the application page's link to it
 from partner_center.review_admin import DecisionAdminMixin
 
 from . import services
 from .forms import RejectForm, field_label
 from .models import (
-    COMPLIANCE_MARKETS,
-    COMPLIANCE_PERMISSION,
-    MAX_CONSECUTIVE_REJECTIONS,
     REVIEW_PERMISSION,
     Application,
     ApplicationTransition,
     CompanyEntity,
-    ComplianceReview,
-    ComplianceState,
-    ComplianceTransition,
     Notification,
     Platform,
     State,
@@ -593,243 +584,3 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-# --- Compliance and legal review (SPEC §3.14) ---------------------------------------------
-
-
-class ComplianceTransitionInline(HistoryColumns, admin.TabularInline):
-    model = ComplianceTransition
-    extra = 0
-    can_delete = False
-    fields = ("at", "by", "step", "change", "reason", "submitted_answers")
-    readonly_fields = fields
-    verbose_name_plural = gettext_lazy("Compliance history")
-
-    @admin.display(description=gettext_lazy("answers as submitted"))
-    def submitted_answers(self, obj):
-        return format_html_join(
-            "",
-            "<div><b>{}:</b> {}</div>",
-            ((ComplianceReview._meta.get_field(k).verbose_name, v) for k, v in obj.answers.items()),
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-MARKET_FACTS = [
-    f"market_fact_{code}_{where}"
-    for code in COMPLIANCE_MARKETS
-    for where in ("market", "region", "entity")
-]
-
-
-def developer_accounts():
-    from accounts.models import User
-
-    return User.objects.filter(
-        pk__in=Application.objects.filter(category__role__track=Track.DEVELOPER).values("user")
-    ).order_by("email")
-
-
-class RequireComplianceForm(forms.Form):
-    partner = forms.ModelChoiceField(label=gettext_lazy("Developer"), queryset=developer_accounts())
-    reason = forms.CharField(
-        label=gettext_lazy("Why (shown to the partner)"),
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = developer_accounts()
-
-
-class RequirementFactsChangeList(ChangeList):
-    """The "required" column asks each row why it is required; one query answers it for the
-    page. (Annotating the whole queryset makes PostgreSQL hash the subqueries over every
-    developer's applications, about a second at a million applications.)"""
-
-    def get_results(self, request):
-        super().get_results(request)
-        rows = {row.pk: row for row in self.result_list}
-        facts = ComplianceReview.objects.filter(pk__in=rows).with_requirement_facts()
-        for fact in facts.values("pk", "developer_fact", *MARKET_FACTS):
-            row = rows[fact.pop("pk")]
-            for name, value in fact.items():
-                setattr(row, name, value)
-
-
-@admin.register(ComplianceReview)
-class ComplianceReviewAdmin(DecisionAdminMixin, admin.ModelAdmin):
-    """The security review queue. Like applications, every field is read-only; decisions go
-    through `services.decide_security_review`."""
-
-    change_form_template = "admin/onboarding/compliancereview/change_form.html"
-    change_list_template = "admin/onboarding/compliancereview/change_list.html"
-    list_display = (
-        "id",
-        "partner",
-        "status",
-        "required",
-        "rejections",
-        "questionnaire_requested_at",
-        "submitted_at",
-    )
-    list_filter = (
-        "state",
-        "marked_required",
-        "questionnaire_region",
-        "consecutive_rejections",
-        WaitingFilter,
-    )
-    search_fields = ("user__email", "user__company_entity__legal_name", "incident_contact_email")
-    list_select_related = ("user",)
-    ordering = ("submitted_at", "pk")
-    show_full_result_count = False
-    paginator = EstimatedCountPaginator
-    inlines = [ComplianceTransitionInline]
-    fieldsets = (
-        (
-            gettext_lazy("Review"),
-            {
-                "fields": (
-                    "user",
-                    "state",
-                    "required",
-                    "rejections",
-                    "account_status",
-                    "questionnaire_region",
-                    "questionnaire_requested_at",
-                    "submitted_at",
-                    "decided_at",
-                    "decided_by",
-                    "rejection_reason",
-                )
-            },
-        ),
-        (
-            gettext_lazy("Security review (in English)"),
-            {"fields": ComplianceReview.SECURITY_FIELDS},
-        ),
-    )
-
-    def get_readonly_fields(self, request, obj=None):
-        return [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]]
-
-    def get_changelist(self, request, **kwargs):
-        return RequirementFactsChangeList
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    review_permission = COMPLIANCE_PERMISSION
-
-    @admin.display(description=gettext_lazy("partner"), ordering="user__email")
-    def partner(self, obj):
-        return obj.user.email
-
-    @admin.display(description=gettext_lazy("status"), ordering="state")
-    def status(self, obj):
-        return obj.get_state_display()
-
-    @admin.display(description=gettext_lazy("required"))
-    def required(self, obj):
-        return obj.required_because() or _("Not required")
-
-    @admin.display(description=gettext_lazy("consecutive rejections"))
-    def rejections(self, obj):
-        return _("%(n)s of %(limit)s") % {
-            "n": obj.consecutive_rejections,
-            "limit": MAX_CONSECUTIVE_REJECTIONS,
-        }
-
-    @admin.display(description=gettext_lazy("account"))
-    def account_status(self, obj):
-        if obj.user.is_blacklisted:
-            return _("Blacklisted on %(when)s: %(reason)s") % {
-                "when": date_format(obj.user.blacklisted_at, "SHORT_DATETIME_FORMAT"),
-                "reason": obj.user.blacklist_reason,
-            }
-        return _("Active")
-
-    def get_urls(self):
-        require = self.admin_site.admin_view(self.require_view)
-        return [
-            path("require/", require, name="onboarding_compliancereview_require"),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "limit": MAX_CONSECUTIVE_REJECTIONS}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
-        return super().changelist_view(request, extra_context)
-
-    def decide(self, request, object_id, **decision) -> None:
-        try:
-            review = services.decide_security_review(
-                review_id=object_id, by=request.user, **decision
-            )
-        except ComplianceReview.DoesNotExist as exc:
-            raise Http404 from exc
-        except services.DecisionRefused as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return
-        message = _("The security review is now %(state)s; the partner is notified.") % {
-            "state": review.get_state_display()
-        }
-        if review.state == ComplianceState.REJECTED and review.user.is_blacklisted:
-            message += " " + _(
-                "That was rejection %(n)s in a row: the account is now blacklisted."
-            ) % {"n": review.consecutive_rejections}
-        self.message_user(request, message, messages.SUCCESS)
-
-    def reject_form(self, request):
-        return RejectForm(request.POST or None, with_fields=False)
-
-    def reject_context(self, obj) -> dict:
-        return {
-            "limit": MAX_CONSECUTIVE_REJECTIONS,
-            "blacklists": obj.next_rejection_blacklists,
-            "title": _("Reject the security review of %(user)s") % {"user": obj.user},
-        }
-
-    def require_view(self, request):
-        if not self.has_review_permission(request):
-            raise PermissionDenied
-        form = RequireComplianceForm(
-            request.POST or None, initial={"partner": request.GET.get("user")}
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                review = services.require_compliance_review(
-                    user=form.cleaned_data["partner"],
-                    by=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except services.DecisionRefused as exc:
-                form.add_error(None, str(exc))
-            else:
-                self.message_user(
-                    request,
-                    _("A compliance review is now required for %(user)s; they are notified.")
-                    % {"user": review.user},
-                    messages.SUCCESS,
-                )
-                return redirect("admin:onboarding_compliancereview_change", review.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "form": form,
-            "title": _("Require a compliance review"),
-        }
-        return TemplateResponse(request, "admin/onboarding/compliancereview/require.html", context)

@@ -11,20 +11,12 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from categories.models import translated
 from partner_center.links import portal_url
 
 from .forms import field_label
-from .models import (
-    MAX_CONSECUTIVE_REJECTIONS,
-    QUESTIONNAIRE_CONTACTS,
-    Application,
-    ComplianceReview,
-    Notification,
-    QuestionnaireRegion,
-)
+from .models import Application, Notification
 
 
 def decision_notification(application: Application, *, approved: bool) -> dict:
@@ -46,46 +38,6 @@ def decision_notification(application: Application, *, approved: bool) -> dict:
     return _notification(application.user, kind, params, application.get_absolute_url())
 
 
-def questionnaire_text(region: str) -> str:
-    """The due-diligence questionnaire of a region's Partner Development & Management team."""
-    region = QuestionnaireRegion(region)
-    context = {"region": region, "contact": QUESTIONNAIRE_CONTACTS[region]}
-    return render_to_string(f"onboarding/email/questionnaire_{region.value}.txt", context).strip()
-
-
-def questionnaire_notification(review: ComplianceReview) -> dict:
-    """SPEC §3.14: the questionnaire the partner requested, for their region."""
-    params = {"region": QuestionnaireRegion(review.questionnaire_region).value}
-    return _notification(
-        review.user, Notification.Kind.QUESTIONNAIRE, params, review.get_absolute_url()
-    )
-
-
-# Lazy: the module is imported once, the titles are read in each reader's language.
-SECURITY_REVIEW_TITLES = {
-    "required": (Notification.Kind.COMPLIANCE_REQUIRED, gettext_lazy("Compliance review required")),
-    "approved": (Notification.Kind.SECURITY_APPROVED, gettext_lazy("Security review approved")),
-    "rejected": (Notification.Kind.SECURITY_REJECTED, gettext_lazy("Security review not approved")),
-    "blacklisted": (
-        Notification.Kind.ACCOUNT_BLACKLISTED,
-        gettext_lazy("Security review not approved: your account is blacklisted"),
-    ),
-}
-SECURITY_REVIEW_OUTCOMES = {kind: outcome for outcome, (kind, _t) in SECURITY_REVIEW_TITLES.items()}
-
-
-def security_review_notification(review: ComplianceReview, *, outcome: str) -> dict:
-    """A reviewer's word on the compliance review: required, approved, rejected, or
-    rejected for the last allowed time (the account is blacklisted)."""
-    kind, _title = SECURITY_REVIEW_TITLES[outcome]
-    params = {
-        "required_reason": review.required_reason if outcome == "required" else "",
-        "reason": review.rejection_reason if outcome in ("rejected", "blacklisted") else "",
-        "rejections": review.consecutive_rejections,
-    }
-    return _notification(review.user, kind, params, review.get_absolute_url())
-
-
 def _notification(user, kind: str, params: dict, url: str) -> dict:
     """Notification fields: the message as data, plus its text in the recipient's language
     today (what support searches, and what the row says should its kind ever go away)."""
@@ -105,12 +57,10 @@ def notification_text(notification: Notification) -> tuple[str, str]:
         return notification.title, notification.body
     if kind in (Notification.Kind.APPLICATION_APPROVED, Notification.Kind.APPLICATION_REJECTED):
         return _decision_text(params, approved=kind == Notification.Kind.APPLICATION_APPROVED)
-    if kind == Notification.Kind.QUESTIONNAIRE:
-        region = QuestionnaireRegion(params["region"])
-        title = _("Due-diligence questionnaire (%(region)s)") % {"region": region.label}
-        return title, questionnaire_text(region)
-    if kind in SECURITY_REVIEW_OUTCOMES:
-        return _security_review_text(params, outcome=SECURITY_REVIEW_OUTCOMES[kind])
+    from compliance import emails as compliance_emails  # it builds on this module
+
+    if kind in compliance_emails.KINDS:
+        return compliance_emails.notification_text(params, kind)
     return notification.title, notification.body
 
 
@@ -131,17 +81,6 @@ def _decision_text(params: dict, *, approved: bool) -> tuple[str, str]:
         title = _("Not approved: %(category)s in %(market)s")
     body = render_to_string("onboarding/email/decision_message.txt", context).strip()
     return title % {"category": name, "market": market}, body
-
-
-def _security_review_text(params: dict, *, outcome: str) -> tuple[str, str]:
-    review = {
-        "required_reason": params.get("required_reason", ""),
-        "rejection_reason": params.get("reason", ""),
-        "consecutive_rejections": params.get("rejections", 0),
-    }
-    context = {"review": review, "outcome": outcome, "limit": MAX_CONSECUTIVE_REJECTIONS}
-    body = render_to_string("onboarding/email/security_review_message.txt", context).strip()
-    return str(SECURITY_REVIEW_TITLES[outcome][1]), body
 
 
 def send_notification(notification: Notification) -> None:

@@ -15,7 +15,7 @@ from categories.rules import (
     regions_for,
 )
 
-from .models import Application, CertificateValidity, CompanyEntity, ComplianceReview, Platform
+from .models import Application, CertificateValidity, CompanyEntity, Platform
 from .models import State as ApplicationState
 from .widgets import KeptFileInput, PartnerFormMixin
 
@@ -326,32 +326,6 @@ CATEGORY_INFO_FORMS = {"tiktok-shop-seller": SellerDeveloperInfoForm}
 
 def category_info_form(category) -> type[CategoryInfoForm]:
     return CATEGORY_INFO_FORMS.get(category.code, CategoryInfoForm)
-
-
-class SecurityReviewForm(forms.ModelForm):
-    """SPEC §3.14: the security review, in English. "Save draft" keeps anything typed (in
-    English); Submit needs every required answer, which the model checks."""
-
-    class Meta:
-        model = ComplianceReview
-        fields = ComplianceReview.SECURITY_FIELDS
-        widgets = {
-            name: forms.Textarea(attrs={"rows": 3})
-            for name in (
-                "encryption_at_rest",
-                "encryption_in_transit",
-                "access_control",
-                "data_retention",
-                "third_parties",
-            )
-        } | {"last_penetration_test_on": DateInput}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The questions end in "?": no label suffix; the shared field template marks them.
-        for name in ComplianceReview.REQUIRED_FIELDS:
-            self.fields[name].required_to_submit = True
-            self.fields[name].label_suffix = ""
 
 
 class RejectForm(forms.Form):

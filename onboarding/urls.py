@@ -17,15 +17,4 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("role/", views.switch_role, name="switch-role"),
-    path("compliance/", views.compliance, name="compliance"),
-    path(
-        "compliance/questionnaire/",
-        views.compliance_questionnaire,
-        name="compliance-questionnaire",
-    ),
-    path(
-        "compliance/security-review/",
-        views.compliance_security_review,
-        name="compliance-security-review",
-    ),
 ]

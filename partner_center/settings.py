@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "categories",
     "onboarding",
+    "compliance",
     "apps_services",
     "referrals",
     "sellers",

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from accounts.forms import ReviewerLoginForm
 from accounts.views import allauth_change_redirect, set_language
@@ -16,6 +17,12 @@ admin.site.login_form = ReviewerLoginForm  # wrong passwords limited like the pa
 urlpatterns = [
     # For load balancers and compose healthchecks: JSON, 503 only without the database.
     path("health/", health, name="health"),
+    # The security review queue moved to the compliance app's admin; links and bookmarks to
+    # its old address land on the same page.
+    re_path(
+        r"^admin/onboarding/compliancereview/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/compliance/compliancereview/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     # SPEC §1.5: every change of email or password goes through a verification code.
     path("account/email/", allauth_change_redirect, {"what": "email"}),
@@ -24,6 +31,8 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("catalog/", include("categories.urls")),
+    # The compliance review's pages keep their /onboarding/compliance/ paths.
+    path("onboarding/compliance/", include("compliance.urls")),
     path("onboarding/", include("onboarding.urls")),
     path("apps/", include("apps_services.urls")),
     path("seller/", include("sellers.urls")),

@@ -24,9 +24,9 @@ REVIEWER_PERMISSIONS = [
     "apps_services.view_appevent",
     "apps_services.review_app",
     # SPEC §3.14: the security review queue and its history; deciding is its own right.
-    "onboarding.view_compliancereview",
-    "onboarding.view_compliancetransition",
-    "onboarding.review_compliance",
+    "compliance.view_compliancereview",
+    "compliance.view_compliancetransition",
+    "compliance.review_compliance",
 ]
 
 PARTNER = {"email": "partner@example.com", "password": "Demo-partner-2026"}

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import django_fsm
-import onboarding.models
+import compliance.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -31,15 +31,15 @@ class Migration(migrations.Migration):
                 ('marked_required_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('questionnaire_region', models.CharField(blank=True, choices=[('us', 'United States'), ('uk', 'United Kingdom'), ('other', 'Other regions')], max_length=8, verbose_name='questionnaire region')),
                 ('questionnaire_requested_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='questionnaire requested at')),
-                ('data_storage_location', models.CharField(blank=True, help_text='Hosting provider, country and region, e.g. “AWS, eu-west-2 (London)”.', max_length=300, validators=[onboarding.models.validate_english], verbose_name='Where is seller data stored?')),
-                ('encryption_at_rest', models.TextField(blank=True, help_text='Algorithm and key management, e.g. “AES-256, keys in AWS KMS”.', max_length=2000, validators=[onboarding.models.validate_english], verbose_name='How is seller data encrypted at rest?')),
-                ('encryption_in_transit', models.TextField(blank=True, help_text='Protocols and minimum versions, e.g. “TLS 1.2+ everywhere”.', max_length=2000, validators=[onboarding.models.validate_english], verbose_name='How is seller data encrypted in transit?')),
-                ('access_control', models.TextField(blank=True, help_text='Roles, multi-factor authentication, access reviews, audit logs.', max_length=2000, validators=[onboarding.models.validate_english], verbose_name='Who can access seller data, and how is access controlled?')),
-                ('data_retention', models.TextField(blank=True, max_length=2000, validators=[onboarding.models.validate_english], verbose_name='How long do you keep seller data, and how is it deleted?')),
-                ('third_parties', models.TextField(blank=True, help_text='Optional. Name each one and what it receives.', max_length=2000, validators=[onboarding.models.validate_english], verbose_name='Which third parties (sub-processors) receive seller data?')),
-                ('incident_contact_name', models.CharField(blank=True, help_text='A person or team reachable within 24 hours.', max_length=120, validators=[onboarding.models.validate_english], verbose_name='Security incident response contact')),
+                ('data_storage_location', models.CharField(blank=True, help_text='Hosting provider, country and region, e.g. “AWS, eu-west-2 (London)”.', max_length=300, validators=[compliance.models.validate_english], verbose_name='Where is seller data stored?')),
+                ('encryption_at_rest', models.TextField(blank=True, help_text='Algorithm and key management, e.g. “AES-256, keys in AWS KMS”.', max_length=2000, validators=[compliance.models.validate_english], verbose_name='How is seller data encrypted at rest?')),
+                ('encryption_in_transit', models.TextField(blank=True, help_text='Protocols and minimum versions, e.g. “TLS 1.2+ everywhere”.', max_length=2000, validators=[compliance.models.validate_english], verbose_name='How is seller data encrypted in transit?')),
+                ('access_control', models.TextField(blank=True, help_text='Roles, multi-factor authentication, access reviews, audit logs.', max_length=2000, validators=[compliance.models.validate_english], verbose_name='Who can access seller data, and how is access controlled?')),
+                ('data_retention', models.TextField(blank=True, max_length=2000, validators=[compliance.models.validate_english], verbose_name='How long do you keep seller data, and how is it deleted?')),
+                ('third_parties', models.TextField(blank=True, help_text='Optional. Name each one and what it receives.', max_length=2000, validators=[compliance.models.validate_english], verbose_name='Which third parties (sub-processors) receive seller data?')),
+                ('incident_contact_name', models.CharField(blank=True, help_text='A person or team reachable within 24 hours.', max_length=120, validators=[compliance.models.validate_english], verbose_name='Security incident response contact')),
                 ('incident_contact_email', models.EmailField(blank=True, max_length=254, verbose_name='Incident response email')),
-                ('last_penetration_test_on', models.DateField(blank=True, help_text='We expect one within the last 12 months.', null=True, validators=[onboarding.models.validate_not_in_future], verbose_name='Date of your last penetration test')),
+                ('last_penetration_test_on', models.DateField(blank=True, help_text='We expect one within the last 12 months.', null=True, validators=[compliance.models.validate_not_in_future], verbose_name='Date of your last penetration test')),
                 ('consecutive_rejections', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='consecutive rejections')),
                 ('submitted_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='submitted at')),
                 ('decided_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='decided at')),

@@ -5,8 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from compliance.models import ComplianceReview
 from onboarding.admin import WaitingFilter
-from onboarding.models import Application, ComplianceReview
+from onboarding.models import Application
 
 register = template.Library()
 
@@ -24,7 +25,7 @@ def review_queue_chart(context):
     now = timezone.now()
     queues = [
         (Application, _("Applications"), "onboarding.view_application"),
-        (ComplianceReview, _("Security reviews"), "onboarding.view_compliancereview"),
+        (ComplianceReview, _("Security reviews"), "compliance.view_compliancereview"),
     ]
     series = []
     for model, label, permission in queues:

@@ -153,7 +153,7 @@ PAGES = [
     Page("admin-applications", "reviewer", "/admin/onboarding/application/"),
     Page("admin-application", "reviewer", "/admin/onboarding/application/{pending}/change/"),
     Page("admin-application-reject", "reviewer", "/admin/onboarding/application/{pending}/reject/"),
-    Page("admin-compliance-reviews", "reviewer", "/admin/onboarding/compliancereview/"),
+    Page("admin-compliance-reviews", "reviewer", "/admin/compliance/compliancereview/"),
 ]
 
 USERS = {

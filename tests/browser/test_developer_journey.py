@@ -10,7 +10,8 @@ from django.core import mail
 from django.utils import timezone
 
 from apps_services.models import App, AppState
-from onboarding.models import Application, ComplianceReview, State
+from compliance.models import ComplianceReview
+from onboarding.models import Application, State
 from tests.apps_services.conftest import make_developer
 from tests.compliance.conftest import ANSWERS
 from tests.conftest import PASSWORD, make_user
@@ -182,7 +183,7 @@ def test_uk_developer_requests_the_questionnaire_and_sees_the_rejection_count(
     admin.locator("input[name=username]").fill("rita@example.com")
     admin.locator("input[name=password]").fill(PASSWORD)
     admin.locator("input[type=submit]").click()
-    admin.goto(f"/admin/onboarding/compliancereview/{review.pk}/change/")
+    admin.goto(f"/admin/compliance/compliancereview/{review.pk}/change/")
     shoot(admin, "admin-security-review")
     admin.get_by_role("link", name="Reject…").click()
     admin.locator("textarea[name=reason]").fill("Name who owns the KMS keys.")

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts.models import Center
 from categories.models import Market, PartnerType, Region, ServiceCategory
+from compliance import services as compliance
+from compliance.models import ComplianceReview
 from onboarding import services
-from onboarding.models import ComplianceReview
 from tests.conftest import make_user
 
 ANSWERS = {
@@ -61,17 +62,17 @@ def make_developer(
 
 
 def submit_review(user, answers=None) -> ComplianceReview:
-    return services.save_security_review(user=user, answers=answers or ANSWERS, submit=True)
+    return compliance.save_security_review(user=user, answers=answers or ANSWERS, submit=True)
 
 
 def reject(review, reviewer, reason="The penetration test is older than 12 months."):
-    return services.decide_security_review(
+    return compliance.decide_security_review(
         review_id=review.pk, by=reviewer, approve=False, reason=reason
     )
 
 
 def approve(review, reviewer):
-    return services.decide_security_review(review_id=review.pk, by=reviewer, approve=True)
+    return compliance.decide_security_review(review_id=review.pk, by=reviewer, approve=True)
 
 
 @pytest.fixture

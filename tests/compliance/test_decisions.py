@@ -9,9 +9,10 @@ from django.db import connection
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import AccountBlacklisted, User
+from compliance import services
+from compliance.models import ComplianceReview, ComplianceTransition
 from demo.seed.accounts import ensure_reviewers_group
-from onboarding import services
-from onboarding.models import ComplianceReview, ComplianceTransition, Notification
+from onboarding.models import Notification
 from tests.conftest import make_user, requires_postgres
 
 from .conftest import ANSWERS, approve, reject, submit_review
@@ -151,18 +152,20 @@ def test_admin_buttons_refuse_staff_without_the_permission(client, pending):
     group = ensure_reviewers_group()
     staff.user_permissions.set(
         group.permissions.exclude(codename="review_compliance").filter(
-            content_type__app_label="onboarding"
+            content_type__app_label="compliance"
         )
     )
     client.force_login(staff)
-    base = f"/admin/onboarding/compliancereview/{pending.pk}"
+    base = f"/admin/compliance/compliancereview/{pending.pk}"
 
     # when
-    page = client.get(f"{base}/change/").content.decode()
+    page_response = client.get(f"{base}/change/")
+    page = page_response.content.decode()
     approve_response = client.post(f"{base}/approve/")
     reject_response = client.post(f"{base}/reject/", {"reason": "No."})
 
     # then
+    assert page_response.status_code == 200
     assert "Reject…" not in page
     assert approve_response.status_code == reject_response.status_code == 403
     assert ComplianceReview.objects.get(pk=pending.pk).state == "pending_review"
@@ -171,7 +174,7 @@ def test_admin_buttons_refuse_staff_without_the_permission(client, pending):
 def test_reviewer_approves_in_admin(client, pending, rita):
     # given
     client.force_login(rita)
-    base = f"/admin/onboarding/compliancereview/{pending.pk}"
+    base = f"/admin/compliance/compliancereview/{pending.pk}"
     assert "Reject…" in client.get(f"{base}/change/").content.decode()
 
     # when
@@ -187,7 +190,7 @@ def test_reviewer_approves_in_admin(client, pending, rita):
 def test_reviewer_rejects_in_admin_with_a_reason(client, pending, rita):
     # given
     client.force_login(rita)
-    base = f"/admin/onboarding/compliancereview/{pending.pk}"
+    base = f"/admin/compliance/compliancereview/{pending.pk}"
 
     # when
     empty = client.post(f"{base}/reject/", {"reason": ""})
@@ -208,7 +211,7 @@ def test_admin_warns_before_the_rejection_that_blacklists(client, pending, rita)
     client.force_login(rita)
 
     # when
-    body = client.get(f"/admin/onboarding/compliancereview/{review.pk}/reject/").content.decode()
+    body = client.get(f"/admin/compliance/compliancereview/{review.pk}/reject/").content.decode()
 
     # then
     assert "the account will be blacklisted automatically" in body
@@ -217,7 +220,7 @@ def test_admin_warns_before_the_rejection_that_blacklists(client, pending, rita)
 def test_the_queue_lists_pending_reviews(client, pending, rita):
     client.force_login(rita)
 
-    body = client.get("/admin/onboarding/compliancereview/?state=pending_review").content.decode()
+    body = client.get("/admin/compliance/compliancereview/?state=pending_review").content.decode()
 
     assert "alice@example.com" in body
     assert "0 of 3" in body
@@ -304,3 +307,16 @@ def test_two_reviewers_rejecting_at_once_count_once(uk_developer, rita):
     review = ComplianceReview.objects.get(pk=review.pk)
     assert review.consecutive_rejections == 1
     assert review.transitions.filter(name="reject").count() == 1
+
+
+def test_the_queue_s_old_admin_address_leads_to_it(client, pending, rita):
+    # given: a bookmark from before the queue moved to the compliance app
+    client.force_login(rita)
+
+    # when
+    response = client.get(f"/admin/onboarding/compliancereview/{pending.pk}/change/?x=1")
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/compliance/compliancereview/{pending.pk}/change/?x=1"
+    assert "Reject…" in client.get(response["Location"]).content.decode()

@@ -5,8 +5,9 @@ import pytest
 from django.core import mail
 
 from accounts.models import AccountBlacklisted
-from onboarding import services
-from onboarding.models import ComplianceReview, Notification
+from compliance import services
+from compliance.models import ComplianceReview
+from onboarding.models import Notification
 
 
 def test_request_delivers_one_notification_and_one_email(

@@ -4,8 +4,9 @@ case (a reviewer marks it) for any other developer."""
 import pytest
 from django.core import mail
 
-from onboarding import services
-from onboarding.models import ComplianceReview, Notification
+from compliance import services
+from compliance.models import ComplianceReview
+from onboarding.models import Notification
 from tests.conftest import make_user
 
 from .conftest import make_developer
@@ -106,7 +107,7 @@ def test_a_reviewer_requires_it_from_the_admin(client, my_developer, rita):
 
     # when
     response = client.post(
-        "/admin/onboarding/compliancereview/require/",
+        "/admin/compliance/compliancereview/require/",
         {"partner": my_developer.pk, "reason": "Sellers reported data misuse."},
     )
 
@@ -121,7 +122,7 @@ def test_the_admin_form_needs_a_reason(client, my_developer, rita):
     client.force_login(rita)
 
     response = client.post(
-        "/admin/onboarding/compliancereview/require/", {"partner": my_developer.pk, "reason": ""}
+        "/admin/compliance/compliancereview/require/", {"partner": my_developer.pk, "reason": ""}
     )
 
     assert response.status_code == 200
@@ -145,7 +146,7 @@ def test_staff_without_the_reviewer_permission_cannot_require_it(client, my_deve
 
     # when
     response = client.post(
-        "/admin/onboarding/compliancereview/require/",
+        "/admin/compliance/compliancereview/require/",
         {"partner": my_developer.pk, "reason": "Curious."},
     )
 

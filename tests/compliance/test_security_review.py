@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from onboarding import services
-from onboarding.models import ComplianceReview, validate_english
+from compliance import services
+from compliance.models import ComplianceReview, validate_english
 
 from .conftest import ANSWERS, reject, submit_review
 

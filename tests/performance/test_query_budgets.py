@@ -17,11 +17,10 @@ from accounts.models import User
 from apps_services import crypto
 from apps_services.models import App, AppEvent, Authorization, WebhookAttempt, WebhookDelivery
 from categories.models import Market, PartnerType, Region, ServiceCategory
+from compliance.models import ComplianceReview, ComplianceTransition
 from onboarding.models import (
     Application,
     CompanyEntity,
-    ComplianceReview,
-    ComplianceTransition,
     Notification,
     State,
 )
@@ -366,7 +365,7 @@ PAGES = {
         16,  # two queries a word: users by email, entities by name (trigram indexes)
     ),
     "admin compliance reviews": (
-        lambda w: "/admin/onboarding/compliancereview/",
+        lambda w: "/admin/compliance/compliancereview/",
         "rita",
         "grow_queue",
         13,

@@ -41,13 +41,12 @@ from apps_services.models import (
 )
 from categories.catalog import seed as seed_catalog
 from categories.models import Market, PartnerType, Region, ServiceCategory
+from compliance.models import ComplianceReview, ComplianceTransition
 from demo.seed.accounts import ensure_reviewers_group
 from onboarding.models import (
     Application,
     ApplicationTransition,
     CompanyEntity,
-    ComplianceReview,
-    ComplianceTransition,
     Notification,
     State,
 )

@@ -1,0 +1,80 @@
+"""One function per message of the compliance review (SPEC §3.14): the questionnaire and
+the reviewers' word on the security review. `onboarding.emails.notification_text` asks
+`notification_text` here for these kinds."""
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onboarding.emails import _notification
+from onboarding.models import Notification
+
+from .models import (
+    MAX_CONSECUTIVE_REJECTIONS,
+    QUESTIONNAIRE_CONTACTS,
+    ComplianceReview,
+    QuestionnaireRegion,
+)
+
+
+def questionnaire_text(region: str) -> str:
+    """The due-diligence questionnaire of a region's Partner Development & Management team."""
+    region = QuestionnaireRegion(region)
+    context = {"region": region, "contact": QUESTIONNAIRE_CONTACTS[region]}
+    return render_to_string(f"compliance/email/questionnaire_{region.value}.txt", context).strip()
+
+
+def questionnaire_notification(review: ComplianceReview) -> dict:
+    """SPEC §3.14: the questionnaire the partner requested, for their region."""
+    params = {"region": QuestionnaireRegion(review.questionnaire_region).value}
+    return _notification(
+        review.user, Notification.Kind.QUESTIONNAIRE, params, review.get_absolute_url()
+    )
+
+
+# Lazy: the module is imported once, the titles are read in each reader's language.
+SECURITY_REVIEW_TITLES = {
+    "required": (Notification.Kind.COMPLIANCE_REQUIRED, gettext_lazy("Compliance review required")),
+    "approved": (Notification.Kind.SECURITY_APPROVED, gettext_lazy("Security review approved")),
+    "rejected": (Notification.Kind.SECURITY_REJECTED, gettext_lazy("Security review not approved")),
+    "blacklisted": (
+        Notification.Kind.ACCOUNT_BLACKLISTED,
+        gettext_lazy("Security review not approved: your account is blacklisted"),
+    ),
+}
+SECURITY_REVIEW_OUTCOMES = {kind: outcome for outcome, (kind, _t) in SECURITY_REVIEW_TITLES.items()}
+
+
+def security_review_notification(review: ComplianceReview, *, outcome: str) -> dict:
+    """A reviewer's word on the compliance review: required, approved, rejected, or
+    rejected for the last allowed time (the account is blacklisted)."""
+    kind, _title = SECURITY_REVIEW_TITLES[outcome]
+    params = {
+        "required_reason": review.required_reason if outcome == "required" else "",
+        "reason": review.rejection_reason if outcome in ("rejected", "blacklisted") else "",
+        "rejections": review.consecutive_rejections,
+    }
+    return _notification(review.user, kind, params, review.get_absolute_url())
+
+
+KINDS = {Notification.Kind.QUESTIONNAIRE, *SECURITY_REVIEW_OUTCOMES}
+
+
+def notification_text(params: dict, kind: str) -> tuple[str, str]:
+    """(title, body) of a compliance notification in the active language."""
+    if kind == Notification.Kind.QUESTIONNAIRE:
+        region = QuestionnaireRegion(params["region"])
+        title = _("Due-diligence questionnaire (%(region)s)") % {"region": region.label}
+        return title, questionnaire_text(region)
+    return _security_review_text(params, outcome=SECURITY_REVIEW_OUTCOMES[kind])
+
+
+def _security_review_text(params: dict, *, outcome: str) -> tuple[str, str]:
+    review = {
+        "required_reason": params.get("required_reason", ""),
+        "rejection_reason": params.get("reason", ""),
+        "consecutive_rejections": params.get("rejections", 0),
+    }
+    context = {"review": review, "outcome": outcome, "limit": MAX_CONSECUTIVE_REJECTIONS}
+    body = render_to_string("compliance/email/security_review_message.txt", context).strip()
+    return str(SECURITY_REVIEW_TITLES[outcome][1]), body

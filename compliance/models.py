@@ -1,0 +1,566 @@
+"""SPEC §3.14: a developer's compliance and legal review — the due-diligence questionnaire,
+the security review form, its decisions and history. The tables keep their onboarding names."""
+
+import unicodedata
+from functools import partial
+
+from django.conf import settings
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from onboarding.models import (
+    Application,
+    ApplicationQuerySet,
+    CompanyEntity,
+    Notification,
+    TransitionLabels,
+)
+
+COMPLIANCE_PERMISSION = "compliance.review_compliance"
+# The markets (and registration regions) where compliance review is always required.
+COMPLIANCE_MARKETS = ("US", "UK")
+# SPEC §3.14: this many consecutive rejections of the security form blacklist the account.
+MAX_CONSECUTIVE_REJECTIONS = 3
+# Share of the letters in an answer that must be Latin for it to count as English.
+MIN_LATIN_SHARE = 0.8
+
+
+def validate_english(value) -> None:
+    """The security review is read by an English-speaking security team (SPEC §3.14).
+
+    We cannot tell English from French, but an answer written mostly in another script
+    (Chinese, Thai, Cyrillic…) is certainly not English; those are refused. Product names,
+    digits and punctuation are fine.
+    """
+    from django.core.exceptions import ValidationError
+
+    letters = [c for c in str(value or "") if c.isalpha()]
+    if not letters:
+        return
+    latin = sum(1 for c in letters if unicodedata.name(c, "").startswith("LATIN"))
+    if latin / len(letters) < MIN_LATIN_SHARE:
+        raise ValidationError(
+            _(
+                "Please answer in English: this answer is mostly written in a non-Latin "
+                "script. The security team reviews every form in English."
+            ),
+            code="not_english",
+        )
+
+
+def validate_not_in_future(value) -> None:
+    from django.core.exceptions import ValidationError
+
+    if value and value > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."), code="future")
+
+
+class QuestionnaireRegion(models.TextChoices):
+    """Each region's Partner Development & Management team has its own questionnaire."""
+
+    US = "us", _("United States")
+    UK = "uk", _("United Kingdom")
+    OTHER = "other", _("Other regions")
+
+
+# Where the partner sends the completed questionnaire (from the developer onboarding guide).
+QUESTIONNAIRE_CONTACTS = {
+    QuestionnaireRegion.US: "partner.us@tiktokshop.com",
+    QuestionnaireRegion.UK: "partner.uk@tiktokshop.com",
+    QuestionnaireRegion.OTHER: "partner@tiktokshop.com",
+}
+
+
+class ComplianceState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PENDING_REVIEW = "pending_review", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Not approved")
+
+
+def developer_applications_of(user):
+    """The applications that make `user` a developer (ISV or seller in-house)."""
+    from categories.models import Track
+
+    return Application.objects.filter(user=user, category__role__track=Track.DEVELOPER)
+
+
+def compliance_markets_of(user) -> set[str]:
+    """US / UK among the developer's target markets and registration regions."""
+    codes = set()
+    for market, region in developer_applications_of(user).values_list(
+        "market__code", "region__code"
+    ):
+        codes.update({market, region})
+    entity_region = (
+        CompanyEntity.objects.filter(user=user).values_list("region__code", flat=True).first()
+    )
+    codes.add(entity_region)
+    return codes & set(COMPLIANCE_MARKETS)
+
+
+def can_review_compliance(instance, user) -> bool:
+    return bool(user and user.is_active and user.is_staff and user.has_perm(COMPLIANCE_PERMISSION))
+
+
+def is_compliance_owner(instance, user) -> bool:
+    return bool(user and user.pk == instance.user_id)
+
+
+def security_answers_complete(instance) -> bool:
+    return not instance.submission_errors()
+
+
+class ComplianceReviewQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        return self.filter(state=ComplianceState.PENDING_REVIEW)
+
+    waiting_bands = ApplicationQuerySet.waiting_bands
+
+    def with_requirement_facts(self):
+        """What `required_because()` asks the database, as annotations, for a page of
+        reviews: each fact a simple correlated EXISTS, probed per row through the user
+        indexes (an OR between them lets PostgreSQL hash the whole table instead)."""
+        applications = developer_applications_of(models.OuterRef("user"))
+        entities = CompanyEntity.objects.filter(user=models.OuterRef("user"))
+        facts = {"developer_fact": models.Exists(applications)}
+        for code in COMPLIANCE_MARKETS:
+            facts[f"market_fact_{code}_market"] = models.Exists(
+                applications.filter(market__code=code)
+            )
+            facts[f"market_fact_{code}_region"] = models.Exists(
+                applications.filter(region__code=code)
+            )
+            facts[f"market_fact_{code}_entity"] = models.Exists(entities.filter(region__code=code))
+        return self.annotate(**facts)
+
+
+class ComplianceReview(ConcurrentTransitionMixin, models.Model):
+    """A developer's compliance and legal review (SPEC §3.14): the due-diligence
+    questionnaire they requested, and the security review form with its decisions.
+
+    One per account. The row is created by the partner's first action (or by a reviewer
+    marking the review required); until then `ComplianceReview.of(user)` returns an unsaved
+    one, so reading the page never writes.
+    """
+
+    SECURITY_FIELDS = (
+        "data_storage_location",
+        "encryption_at_rest",
+        "encryption_in_transit",
+        "access_control",
+        "data_retention",
+        "third_parties",
+        "incident_contact_name",
+        "incident_contact_email",
+        "last_penetration_test_on",
+    )
+    REQUIRED_FIELDS = (
+        "data_storage_location",
+        "encryption_at_rest",
+        "encryption_in_transit",
+        "access_control",
+        "data_retention",
+        "incident_contact_name",
+        "incident_contact_email",
+        "last_penetration_test_on",
+    )
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compliance_review"
+    )
+    state = FSMField(
+        _("status"),
+        default=ComplianceState.DRAFT,
+        choices=ComplianceState.choices,
+        protected=True,
+        db_index=True,
+    )
+    # Case by case (SPEC §3.14): a reviewer may require the review of any developer.
+    marked_required = models.BooleanField(_("required by a reviewer"), default=False)
+    required_reason = models.TextField(_("why it is required"), blank=True)
+    marked_required_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    marked_required_at = models.DateTimeField(null=True, blank=True, editable=False)
+    questionnaire_region = models.CharField(
+        _("questionnaire region"), max_length=8, choices=QuestionnaireRegion.choices, blank=True
+    )
+    questionnaire_requested_at = models.DateTimeField(
+        _("questionnaire requested at"), null=True, blank=True, editable=False
+    )
+
+    # The security review form, in English.
+    data_storage_location = models.CharField(
+        _("Where is seller data stored?"),
+        max_length=300,
+        blank=True,
+        validators=[validate_english],
+        help_text=_("Hosting provider, country and region, e.g. “AWS, eu-west-2 (London)”."),
+    )
+    encryption_at_rest = models.TextField(
+        _("How is seller data encrypted at rest?"),
+        max_length=2000,
+        blank=True,
+        validators=[validate_english],
+        help_text=_("Algorithm and key management, e.g. “AES-256, keys in AWS KMS”."),
+    )
+    encryption_in_transit = models.TextField(
+        _("How is seller data encrypted in transit?"),
+        max_length=2000,
+        blank=True,
+        validators=[validate_english],
+        help_text=_("Protocols and minimum versions, e.g. “TLS 1.2+ everywhere”."),
+    )
+    access_control = models.TextField(
+        _("Who can access seller data, and how is access controlled?"),
+        max_length=2000,
+        blank=True,
+        validators=[validate_english],
+        help_text=_("Roles, multi-factor authentication, access reviews, audit logs."),
+    )
+    data_retention = models.TextField(
+        _("How long do you keep seller data, and how is it deleted?"),
+        max_length=2000,
+        blank=True,
+        validators=[validate_english],
+    )
+    third_parties = models.TextField(
+        _("Which third parties (sub-processors) receive seller data?"),
+        max_length=2000,
+        blank=True,
+        validators=[validate_english],
+        help_text=_("Optional. Name each one and what it receives."),
+    )
+    incident_contact_name = models.CharField(
+        _("Security incident response contact"),
+        max_length=120,
+        blank=True,
+        validators=[validate_english],
+        help_text=_("A person or team reachable within 24 hours."),
+    )
+    incident_contact_email = models.EmailField(_("Incident response email"), blank=True)
+    last_penetration_test_on = models.DateField(
+        _("Date of your last penetration test"),
+        null=True,
+        blank=True,
+        validators=[validate_not_in_future],
+        help_text=_("We expect one within the last 12 months."),
+    )
+
+    consecutive_rejections = models.PositiveSmallIntegerField(
+        _("consecutive rejections"), default=0, editable=False
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    rejection_reason = models.TextField(_("reason"), blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ComplianceReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        db_table = "onboarding_compliancereview"
+        verbose_name = _("compliance review")
+        verbose_name_plural = _("compliance reviews")
+        indexes = [
+            models.Index(fields=["state", "submitted_at"], name="onboarding_compliance_queue")
+        ]
+        permissions = [
+            (
+                "review_compliance",
+                _("Can approve or reject security reviews and require compliance review"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Compliance review of %(user)s") % {"user": self.user})
+
+    def save(self, *args, **kwargs):
+        # As for Application: the audit row, the notification and a blacklisting are written
+        # with the state change or not at all, whichever entry point saved it.
+        effects = self.__dict__.pop("_pending_effects", [])
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            for effect in effects:
+                effect()
+
+    def get_absolute_url(self) -> str:
+        return reverse("compliance:overview")
+
+    @classmethod
+    def of(cls, user) -> "ComplianceReview":
+        """The partner's review, or an unsaved blank one (reading never writes)."""
+        review = cls.objects.filter(user=user).first() or cls(user=user)
+        review.user = user  # the caller's instance: the page does not load it again
+        return review
+
+    # --- is it required, and what does the partner still have to do -----------------------
+
+    @property
+    def is_developer(self) -> bool:
+        if hasattr(self, "developer_fact"):  # ComplianceReview.objects.with_requirement_facts()
+            return self.developer_fact
+        return developer_applications_of(self.user_id).exists()
+
+    def _compliance_markets(self) -> set[str]:
+        if hasattr(self, "developer_fact"):
+            return {
+                code
+                for code in COMPLIANCE_MARKETS
+                for where in ("market", "region", "entity")
+                if getattr(self, f"market_fact_{code}_{where}")
+            }
+        return compliance_markets_of(self.user_id)
+
+    def required_because(self) -> str | None:
+        """Why this developer needs a compliance review, or None when they do not."""
+        if not self.is_developer:
+            return None
+        markets = self._compliance_markets()
+        if markets:
+            return str(
+                _("Compliance and legal review is always required for %(markets)s partners.")
+                % {"markets": " / ".join(sorted(markets, reverse=True))}
+            )
+        if self.marked_required:
+            return str(
+                _("A reviewer asked for a compliance review: %(reason)s")
+                % {"reason": self.required_reason}
+            )
+        return None
+
+    @property
+    def is_required(self) -> bool:
+        return self.required_because() is not None
+
+    def region_for_questionnaire(self) -> str:
+        markets = compliance_markets_of(self.user_id)
+        if "US" in markets or self.user.is_us_center:
+            return QuestionnaireRegion.US
+        if "UK" in markets:
+            return QuestionnaireRegion.UK
+        return QuestionnaireRegion.OTHER
+
+    @property
+    def questionnaire_contact(self) -> str:
+        region = self.questionnaire_region or self.region_for_questionnaire()
+        return QUESTIONNAIRE_CONTACTS[QuestionnaireRegion(region)]
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state != ComplianceState.PENDING_REVIEW
+
+    @property
+    def rejections_left(self) -> int:
+        return max(0, MAX_CONSECUTIVE_REJECTIONS - self.consecutive_rejections)
+
+    @property
+    def next_rejection_blacklists(self) -> bool:
+        return self.rejections_left == 1
+
+    def answers(self) -> dict:
+        return {
+            name: (value.isoformat() if hasattr(value, "isoformat") else value)
+            for name in self.SECURITY_FIELDS
+            if (value := getattr(self, name)) not in (None, "")
+        }
+
+    def submission_errors(self) -> dict[str, str]:
+        """What Submit still needs, keyed by field; the English rule included, so the shell
+        and the admin cannot submit what the form would refuse."""
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        for name in self.SECURITY_FIELDS:
+            field = self._meta.get_field(name)
+            value = getattr(self, name)
+            if value in (None, ""):
+                if name in self.REQUIRED_FIELDS:
+                    errors[name] = str(_("This field is required to submit."))
+                continue
+            try:
+                field.run_validators(value)
+            except ValidationError as exc:
+                errors[name] = " ".join(exc.messages)
+        return errors
+
+    # --- transitions ---------------------------------------------------------------------
+
+    @transition(
+        field=state,
+        source=ComplianceState.DRAFT,
+        target=ComplianceState.PENDING_REVIEW,
+        conditions=[security_answers_complete],
+        permission=is_compliance_owner,
+        custom={"label": _("Submit")},
+    )
+    def submit(self, *, by):
+        self._start_review(by, "submit")
+
+    @transition(
+        field=state,
+        source=ComplianceState.REJECTED,
+        target=ComplianceState.PENDING_REVIEW,
+        conditions=[security_answers_complete],
+        permission=is_compliance_owner,
+        custom={"label": _("Resubmit")},
+    )
+    def resubmit(self, *, by):
+        self._start_review(by, "resubmit")
+
+    @transition(
+        field=state,
+        source=ComplianceState.APPROVED,
+        target=ComplianceState.PENDING_REVIEW,
+        conditions=[security_answers_complete],
+        permission=is_compliance_owner,
+        custom={"label": _("Submit changes")},
+    )
+    def submit_changes(self, *, by):
+        """Approved answers changed (new hosting, say): the new answers go to review."""
+        self._start_review(by, "submit_changes")
+
+    @transition(
+        field=state,
+        source=ComplianceState.PENDING_REVIEW,
+        target=ComplianceState.APPROVED,
+        permission=can_review_compliance,
+        custom={"label": _("Approve")},
+    )
+    def approve(self, *, by):
+        self._require_reviewer(by)
+        self.decided_at, self.decided_by = timezone.now(), by
+        self.rejection_reason = ""
+        # Only *consecutive* rejections count towards the blacklist.
+        self.consecutive_rejections = 0
+        self._record(by, "approve", ComplianceState.APPROVED)
+        self._effects.append(partial(self._announce, "approved"))
+
+    @transition(
+        field=state,
+        source=ComplianceState.PENDING_REVIEW,
+        target=ComplianceState.REJECTED,
+        permission=can_review_compliance,
+        custom={"label": _("Reject")},
+    )
+    def reject(self, *, by, reason: str):
+        """The third consecutive rejection blacklists the account, in this same save."""
+        self._require_reviewer(by)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValueError("A rejection needs a reason the partner can act on.")
+        self.decided_at, self.decided_by = timezone.now(), by
+        self.rejection_reason = reason
+        self.consecutive_rejections += 1
+        self._record(by, "reject", ComplianceState.REJECTED, reason)
+        if self.consecutive_rejections >= MAX_CONSECUTIVE_REJECTIONS:
+            self._effects.append(self._blacklist_user)
+            self._effects.append(partial(self._announce, "blacklisted"))
+        else:
+            self._effects.append(partial(self._announce, "rejected"))
+
+    def mark_required(self, *, by, reason: str) -> None:
+        """Case by case (SPEC §3.14): a reviewer requires this developer's review. Not a
+        state change, but it changes what the partner must do, so it is in the history and
+        the partner is told."""
+        self._require_reviewer(by)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValueError("Tell the partner why a compliance review is required.")
+        self.marked_required, self.required_reason = True, reason
+        self.marked_required_by, self.marked_required_at = by, timezone.now()
+        self._record(by, "mark_required", self.state, reason)
+        self._effects.append(partial(self._announce, "required"))
+
+    def _start_review(self, by, name: str) -> None:
+        if not is_compliance_owner(self, by):
+            raise PermissionError("Only the partner can submit their security review.")
+        self.submitted_at = timezone.now()
+        self._record(by, name, ComplianceState.PENDING_REVIEW, answers=self.answers())
+
+    def _require_reviewer(self, by) -> None:
+        if not can_review_compliance(self, by):
+            raise PermissionError("Only staff in the Reviewers group can decide security reviews.")
+
+    @property
+    def _effects(self) -> list:
+        return self.__dict__.setdefault("_pending_effects", [])
+
+    def _record(self, by, name, target, reason="", answers=None) -> None:
+        row = ComplianceTransition(
+            review=self,
+            by=by,
+            name=name,
+            source=self.state,
+            target=target,
+            reason=reason,
+            answers=answers or {},
+        )
+        self._effects.append(row.save)
+
+    def _blacklist_user(self) -> None:
+        self.user.blacklist(
+            reason=str(
+                _("security review rejected %(n)s times in a row")
+                % {"n": self.consecutive_rejections}
+            )
+        )
+
+    def _announce(self, outcome: str) -> None:
+        from . import emails
+
+        Notification.announce(**emails.security_review_notification(self, outcome=outcome))
+
+    def status_badge(self) -> str:
+        return {
+            ComplianceState.DRAFT: "",
+            ComplianceState.PENDING_REVIEW: "badge-warn",
+            ComplianceState.APPROVED: "badge-ok",
+            ComplianceState.REJECTED: "badge-err",
+        }[self.state]
+
+
+class ComplianceTransition(TransitionLabels, models.Model):
+    """The compliance audit trail: submissions (with the answers as submitted), decisions,
+    and a reviewer marking the review required."""
+
+    review = models.ForeignKey(
+        ComplianceReview, on_delete=models.CASCADE, related_name="transitions"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=32)
+    source = models.CharField(max_length=32, choices=ComplianceState.choices)
+    target = models.CharField(max_length=32, choices=ComplianceState.choices)
+    reason = models.TextField(blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        db_table = "onboarding_compliancetransition"
+        verbose_name = _("compliance history entry")
+        verbose_name_plural = _("compliance history")
+        indexes = [models.Index(fields=["review", "at"], name="onboarding_compliance_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.get_name_display()}: {self.change_display()}"
