@@ -2,7 +2,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Center
+from categories.models import Center
 
 # SPEC §1.6: the left menu of each partner role, after Home and My Account, as
 # (label, URL name, query string).

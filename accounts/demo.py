@@ -4,11 +4,12 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 
 from apps_services.demo import seed_apps
+from categories.models import Center
 from onboarding.demo import seed_onboarding
 from referrals.demo import seed_referrals
 from sellers.demo import seed_sellers
 
-from .models import Center, User
+from .models import User
 
 REVIEWERS_GROUP = "Reviewers"
 # The permissions reviewing needs, as "app_label.codename"; later capabilities add theirs.

@@ -2,7 +2,9 @@ from django.shortcuts import render
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
-from .models import AccountBlacklisted, Center
+from categories.models import Center
+
+from .models import AccountBlacklisted
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Seller Center stand-in pages act for the seller signed in there, not for the Partner

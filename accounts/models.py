@@ -12,18 +12,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-
-class Center(models.TextChoices):
-    """SPEC §1.3: two Partner Centers share one codebase; the host decides which."""
-
-    GLOBAL = "global", _("Global Partner Center")
-    US = "us", _("US Partner Center")
-
-    @classmethod
-    def for_host(cls, host: str) -> "Center":
-        hostname = host.split(":", 1)[0].lower()
-        return cls.US if hostname in {h.lower() for h in settings.US_HOSTS} else cls.GLOBAL
-
+from categories.models import Center
 
 # RFC 5321's limit, and the column's: an address is stored whole or refused, never cut.
 EMAIL_MAX_LENGTH = 254

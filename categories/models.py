@@ -1,5 +1,6 @@
 """SPEC §2: the catalog is data, seeded by `seed_catalog` and editable in admin."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,18 @@ def translated(value: str) -> str:
     they read in the visitor's language; a name ops typed in admin stays as typed."""
     # gettext("") would return the catalog's header, not "".
     return gettext(value) if value else value
+
+
+class Center(models.TextChoices):
+    """SPEC §1.3: two Partner Centers share one codebase; the host decides which."""
+
+    GLOBAL = "global", _("Global Partner Center")
+    US = "us", _("US Partner Center")
+
+    @classmethod
+    def for_host(cls, host: str) -> "Center":
+        hostname = host.split(":", 1)[0].lower()
+        return cls.US if hostname in {h.lower() for h in settings.US_HOSTS} else cls.GLOBAL
 
 
 class Market(models.Model):

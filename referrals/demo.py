@@ -14,7 +14,7 @@ MARKET = "US"
 
 def _approved_partner(reviewer):
     from accounts.demo import ensure_user
-    from accounts.models import Center
+    from categories.models import Center
     from onboarding import services as onboarding
     from onboarding.demo import apply, fill_entity
     from onboarding.models import Application, CompanyEntity, State

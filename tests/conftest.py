@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.demo import ensure_reviewers_group
-from accounts.models import Center, User
+from accounts.models import User
 from categories.catalog import seed as seed_catalog
+from categories.models import Center
 from partner_center.cache import Outage
 
 PASSWORD = "Test-pass-2026!"

@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Center
-from categories.models import Market, PartnerType, Region, ServiceCategory
+from categories.models import Center, Market, PartnerType, Region, ServiceCategory
 from onboarding import services
 from onboarding.models import ComplianceReview
 from tests.conftest import make_user

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.demo import ensure_reviewers_group
-from accounts.models import Center
+from categories.models import Center
 from referrals import tracking
 from referrals.models import ClickFlush, DailyClicks, ReferralLink, SellerType
 from tests.conftest import make_user
