@@ -1182,10 +1182,11 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
 
     def _blacklist_user(self) -> None:
         self.user.blacklist(
+            by=self.decided_by,
             reason=str(
                 _("security review rejected %(n)s times in a row")
                 % {"n": self.consecutive_rejections}
-            )
+            ),
         )
 
     def _announce(self, outcome: str) -> None:

@@ -136,7 +136,7 @@ def test_a_shop_that_is_not_the_sellers_own_cannot_be_chosen(sam_client, alice_a
             ),
             "discontinued",
         ),
-        (lambda app: app.owner.blacklist(reason="security review"), "cannot receive"),
+        (lambda app: app.owner.blacklist(by=None, reason="security review"), "cannot receive"),
     ],
     ids=["unpublished", "deactivated", "discontinued-category", "blacklisted-developer"],
 )
