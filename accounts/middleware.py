@@ -4,21 +4,10 @@ from django.urls.exceptions import Resolver404
 
 from categories.models import Center
 
+from .decorators import is_allowed_when_blacklisted
 from .models import AccountBlacklisted
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-# Seller Center stand-in pages act for the seller signed in there, not for the Partner
-# Center account that may share the browser, so a partner's blacklist does not apply.
-SELLER_SIDE_NAMESPACES = {"sellers"}
-SELLER_SIDE_VIEWS = {"open-authorize"}
-# POSTs a blacklisted account may still make: they change how it reads, not what it owns.
-WRITES_ALLOWED_WHEN_BLACKLISTED = {
-    "account_logout",
-    "set_language",
-    "onboarding:switch-role",
-    "onboarding:notification-open",
-    "onboarding:notifications-read-all",
-}
 
 
 def center_middleware(get_response):
@@ -47,14 +36,11 @@ def blacklist_middleware(get_response):
             and not user.is_staff
         ):
             try:
-                match = resolve(request.path_info)
+                view = resolve(request.path_info).func
             except Resolver404:
-                match = None
-            name = match.view_name if match else None
-            seller_side = match is not None and (
-                match.namespace in SELLER_SIDE_NAMESPACES or name in SELLER_SIDE_VIEWS
-            )
-            if not seller_side and name not in WRITES_ALLOWED_WHEN_BLACKLISTED:
+                view = None
+            # The few views a blacklisted account may still post to carry the decorator.
+            if not is_allowed_when_blacklisted(view):
                 message = AccountBlacklisted(user).args[0]
                 return render(
                     request, "accounts/blacklisted.html", {"message": message}, status=403

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_fsm import ConcurrentTransition
 
+from accounts.decorators import allowed_when_blacklisted
 from categories.models import Market, PartnerRole, PartnerType, Region, ServiceCategory, Track
 
 from . import emails, services
@@ -428,6 +429,7 @@ def notification_list(request):
     return render(request, "onboarding/notification_list.html", {"notifications": notifications})
 
 
+@allowed_when_blacklisted
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_open(request, pk):
@@ -439,6 +441,7 @@ def notification_open(request, pk):
     return redirect(notification.url or "onboarding:notifications")
 
 
+@allowed_when_blacklisted
 @login_required
 @require_http_methods(["POST"])
 def notifications_read_all(request):
@@ -447,6 +450,7 @@ def notifications_read_all(request):
     return redirect("onboarding:notifications")
 
 
+@allowed_when_blacklisted
 @login_required
 @require_http_methods(["POST"])
 def switch_role(request):
