@@ -24,7 +24,6 @@ from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from categories.models import Track
 from partner_center.review_admin import DecisionAdminMixin
 
 from . import services
@@ -631,9 +630,9 @@ MARKET_FACTS = [
 def developer_accounts():
     from accounts.models import User
 
-    return User.objects.filter(
-        pk__in=Application.objects.filter(category__role__track=Track.DEVELOPER).values("user")
-    ).order_by("email")
+    return User.objects.filter(pk__in=Application.objects.for_developers().values("user")).order_by(
+        "email"
+    )
 
 
 class RequireComplianceForm(forms.Form):

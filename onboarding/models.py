@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 
+from categories.models import PartnerRole, Track
+
 from .names import validate_partner_name
 from .uploads import DocumentField
 
@@ -243,6 +245,14 @@ class ApplicationQuerySet(models.QuerySet):
         """Applications whose category role the partner holds (approved at least once)."""
         return self.filter(approved_at__isnull=False)
 
+    def for_developers(self):
+        """Applications for a developer role: who has one is a developer (SPEC §2.2)."""
+        return self.filter(category__role__track=Track.DEVELOPER)
+
+    def approved(self):
+        """Approved now (a developer's certification): not while edited info is in review."""
+        return self.filter(state=State.APPROVED)
+
     def counts_by_state(self) -> dict[str, int]:
         """{state: how many}, every state present, in one query."""
         counts = dict(self.order_by().values_list("state").annotate(n=models.Count("pk")))
@@ -260,6 +270,15 @@ class ApplicationQuerySet(models.QuerySet):
             aggregates[f"band{i}"] = models.Count("pk", filter=band)
         counts = self.order_by().aggregate(**aggregates)
         return [counts[f"band{i}"] for i in range(len(bands))]
+
+
+def partner_roles_of(user):
+    """The partner roles `user` applied for, each `held` (a count, 0 when not) once an
+    application for it was approved (`granting_roles`): the shell's role switcher and the
+    switch itself read this one query."""
+    return PartnerRole.objects.filter(categories__applications__user=user).annotate(
+        held=models.Count("pk", filter=Q(categories__applications__approved_at__isnull=False))
+    )
 
 
 class Application(ConcurrentTransitionMixin, models.Model):
@@ -746,18 +765,13 @@ class ComplianceState(models.TextChoices):
     REJECTED = "rejected", _("Not approved")
 
 
-def developer_applications_of(user):
-    """The applications that make `user` a developer (ISV or seller in-house)."""
-    from categories.models import Track
-
-    return Application.objects.filter(user=user, category__role__track=Track.DEVELOPER)
-
-
 def compliance_markets_of(user) -> set[str]:
     """US / UK among the developer's target markets and registration regions."""
     codes = set()
-    for market, region in developer_applications_of(user).values_list(
-        "market__code", "region__code"
+    for market, region in (
+        Application.objects.for_developers()
+        .filter(user=user)
+        .values_list("market__code", "region__code")
     ):
         codes.update({market, region})
     entity_region = (
@@ -789,7 +803,7 @@ class ComplianceReviewQuerySet(models.QuerySet):
         """What `required_because()` asks the database, as annotations, for a page of
         reviews: each fact a simple correlated EXISTS, probed per row through the user
         indexes (an OR between them lets PostgreSQL hash the whole table instead)."""
-        applications = developer_applications_of(models.OuterRef("user"))
+        applications = Application.objects.for_developers().filter(user=models.OuterRef("user"))
         entities = CompanyEntity.objects.filter(user=models.OuterRef("user"))
         facts = {"developer_fact": models.Exists(applications)}
         for code in COMPLIANCE_MARKETS:
@@ -982,7 +996,7 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
     def is_developer(self) -> bool:
         if hasattr(self, "developer_fact"):  # ComplianceReview.objects.with_requirement_facts()
             return self.developer_fact
-        return developer_applications_of(self.user_id).exists()
+        return Application.objects.for_developers().filter(user=self.user_id).exists()
 
     def _compliance_markets(self) -> set[str]:
         if hasattr(self, "developer_fact"):
