@@ -23,7 +23,9 @@ def center_middleware(get_response):
 def blacklist_middleware(get_response):
     """SPEC §3.14: the one place every write from a blacklisted account passes and is refused.
 
-    Services also call User.ensure_can_write(), so the shell and background work obey it.
+    The rule itself is User.ensure_can_write(), which services call too, so the shell and
+    background work obey it; here it guards every POST except to the views marked
+    @allowed_when_blacklisted. Staff reach the admin, whose actions check their own rights.
     """
 
     def middleware(request):
@@ -32,19 +34,22 @@ def blacklist_middleware(get_response):
             request.method not in SAFE_METHODS
             and user is not None
             and user.is_authenticated
-            and user.is_blacklisted
             and not user.is_staff
         ):
             try:
-                view = resolve(request.path_info).func
-            except Resolver404:
-                view = None
-            # The few views a blacklisted account may still post to carry the decorator.
-            if not is_allowed_when_blacklisted(view):
-                message = AccountBlacklisted(user).args[0]
-                return render(
-                    request, "accounts/blacklisted.html", {"message": message}, status=403
-                )
+                user.ensure_can_write()
+            except AccountBlacklisted as refused:
+                try:
+                    view = resolve(request.path_info).func
+                except Resolver404:
+                    view = None
+                if not is_allowed_when_blacklisted(view):
+                    return render(
+                        request,
+                        "accounts/blacklisted.html",
+                        {"message": refused.args[0]},
+                        status=403,
+                    )
         return get_response(request)
 
     return middleware
