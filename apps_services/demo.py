@@ -5,9 +5,10 @@ developer, certified through the real onboarding transitions.
 """
 
 from categories.models import Market, ServiceCategory
+from sellers.models import SellerType
 
 from . import services
-from .models import App, AppState, AppType, SellerType
+from .models import App, AppState, AppType
 
 DEVELOPER = {"email": "developer@example.com", "password": "Demo-developer-2026"}
 APP_NAME = "Demo Order Sync"

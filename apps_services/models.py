@@ -18,7 +18,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from onboarding.models import Application
 from onboarding.uploads import DocumentField
 from sellers.directory import get_directory
-from sellers.models import SellerType as ShopSellerType
+from sellers.models import SellerType
 
 from . import crypto
 
@@ -89,11 +89,6 @@ class AppCannotBeDeleted(Exception):
 class AppType(models.TextChoices):
     CUSTOM = "custom", _("Custom")
     PUBLIC = "public", _("Public")
-
-
-class SellerType(models.TextChoices):
-    LOCAL = "local", _("Local sellers")
-    CROSS_BORDER = "cross_border", _("Cross-border sellers")
 
 
 class AppState(models.TextChoices):
@@ -713,7 +708,7 @@ class Authorization(models.Model):
         """The shop's seller type in the reader's language: Seller Center stores it in the
         Open API's spelling (LOCAL / CROSS_BORDER), which is no word to show a person."""
         try:
-            return str(ShopSellerType(self.seller_type).label)
+            return str(SellerType.from_shop_value(self.seller_type).shop_label)
         except ValueError:
             return self.seller_type
 

@@ -13,7 +13,8 @@ from django.test import Client
 from accounts.demo import ensure_reviewers_group
 from categories.models import Center
 from referrals import tracking
-from referrals.models import ClickFlush, DailyClicks, ReferralLink, SellerType
+from referrals.models import ClickFlush, DailyClicks, ReferralLink
+from sellers.models import SellerType
 from tests.conftest import make_user
 
 from .conftest import make_service, make_shop_partner, publish

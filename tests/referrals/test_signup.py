@@ -2,8 +2,9 @@
 
 from django.urls import reverse
 
-from referrals.models import ReferralSignup, SellerType
+from referrals.models import ReferralSignup
 from sellers.directory import get_directory
+from sellers.models import SellerType
 
 from .conftest import make_service, publish
 
