@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from categories.models import Region
 from referrals.models import ReferralSignup
 from sellers.directory import get_directory
 from sellers.models import SellerType
@@ -104,3 +105,11 @@ def test_sign_up_needs_a_strong_password(alice_service, client):
 
     assert response.status_code == 200
     assert get_directory().find_account(SELLER["email"]) is None
+
+
+def test_sign_up_offers_the_catalog_regions(client, db):
+    response = client.get("/seller/start/signup/")
+
+    choices = response.context["form"].fields["region"].choices
+    assert [code for code, _name in choices] == list(Region.objects.values_list("code", flat=True))
+    assert ("CN", "Chinese mainland") in choices
