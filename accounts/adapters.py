@@ -12,10 +12,11 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from categories.models import Center
 from partner_center.links import portal_url, rebase
 from partner_center.throttle import FailedLogins
 
-from .models import Center, User, validate_login_email
+from .models import User, validate_login_email
 from .sms import send_sms
 from .tasks import send_later
 

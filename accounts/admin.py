@@ -1,8 +1,35 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import User, VerificationCode
+from partner_center.throttle import client_ip
+
+from .models import AccountEvent, User, VerificationCode
+
+
+class BlacklistReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class AccountEventInline(admin.TabularInline):
+    """The account's log, newest first; append-only, written by the model methods."""
+
+    model = AccountEvent
+    fk_name = "user"
+    fields = ("created_at", "event_type", "acting_user", "ip", "details")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -17,12 +44,15 @@ class UserAdmin(BaseUserAdmin):
         "groups",
     )
     search_fields = ("email", "phone")
-    readonly_fields = ("last_login", "date_joined")
+    # SPEC §3.14: the blacklist is set by the third consecutive security review rejection
+    # or the "Blacklist" action, and lifted by the "Lift blacklist" action, each of which
+    # asks a reason and writes the account's log: never by editing the two fields.
+    readonly_fields = ("last_login", "date_joined", "blacklisted_at", "blacklist_reason")
+    actions = ["blacklist_selected", "lift_blacklist_selected"]
+    inlines = [AccountEventInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Contact"), {"fields": ("phone", "phone_verified", "center", "language")}),
-        # SPEC §3.14: set by the third consecutive security review rejection; staff may
-        # clear both fields to lift it after an appeal.
         (_("Blacklist"), {"fields": ("blacklisted_at", "blacklist_reason")}),
         (
             _("Permissions"),
@@ -33,6 +63,67 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "center", "password1", "password2")}),
     )
+
+    @admin.action(description=_("Blacklist"), permissions=["change"])
+    def blacklist_selected(self, request, queryset):
+        return self._blacklist_action(request, queryset, lift=False)
+
+    @admin.action(description=_("Lift blacklist"), permissions=["change"])
+    def lift_blacklist_selected(self, request, queryset):
+        return self._blacklist_action(request, queryset, lift=True)
+
+    def _blacklist_action(self, request, queryset, *, lift: bool):
+        form = BlacklistReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason, ip = form.cleaned_data["reason"], client_ip(request)
+            users = list(queryset.order_by("pk"))
+            for user in users:
+                if lift:
+                    user.lift_blacklist(by=request.user, reason=reason, ip=ip)
+                else:
+                    user.blacklist(by=request.user, reason=reason, ip=ip)
+            message = (
+                ngettext(
+                    "Blacklist lifted for %(n)s account.",
+                    "Blacklist lifted for %(n)s accounts.",
+                    len(users),
+                )
+                if lift
+                else ngettext(
+                    "%(n)s account blacklisted.", "%(n)s accounts blacklisted.", len(users)
+                )
+            )
+            self.message_user(request, message % {"n": len(users)}, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "queryset": queryset,
+            "form": form,
+            "action": "lift_blacklist_selected" if lift else "blacklist_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "title": _("Lift blacklist") if lift else _("Blacklist"),
+        }
+        return TemplateResponse(request, "admin/accounts/user/blacklist_selected.html", context)
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """Append-only: written by the account's own methods, never added, changed or deleted."""
+
+    list_display = ("created_at", "event_type", "user", "acting_user", "ip")
+    list_filter = ("event_type",)
+    search_fields = ("user__email", "acting_user__email")
+    list_select_related = ("user", "acting_user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(VerificationCode)

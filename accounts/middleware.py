@@ -2,21 +2,12 @@ from django.shortcuts import render
 from django.urls import resolve
 from django.urls.exceptions import Resolver404
 
-from .models import AccountBlacklisted, Center
+from categories.models import Center
+
+from .decorators import is_allowed_when_blacklisted
+from .models import AccountBlacklisted
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-# Seller Center stand-in pages act for the seller signed in there, not for the Partner
-# Center account that may share the browser, so a partner's blacklist does not apply.
-SELLER_SIDE_NAMESPACES = {"sellers"}
-SELLER_SIDE_VIEWS = {"open-authorize"}
-# POSTs a blacklisted account may still make: they change how it reads, not what it owns.
-WRITES_ALLOWED_WHEN_BLACKLISTED = {
-    "account_logout",
-    "set_language",
-    "onboarding:switch-role",
-    "onboarding:notification-open",
-    "onboarding:notifications-read-all",
-}
 
 
 def center_middleware(get_response):
@@ -32,7 +23,9 @@ def center_middleware(get_response):
 def blacklist_middleware(get_response):
     """SPEC §3.14: the one place every write from a blacklisted account passes and is refused.
 
-    Services also call User.ensure_can_write(), so the shell and background work obey it.
+    The rule itself is User.ensure_can_write(), which services call too, so the shell and
+    background work obey it; here it guards every POST except to the views marked
+    @allowed_when_blacklisted. Staff reach the admin, whose actions check their own rights.
     """
 
     def middleware(request):
@@ -41,22 +34,22 @@ def blacklist_middleware(get_response):
             request.method not in SAFE_METHODS
             and user is not None
             and user.is_authenticated
-            and user.is_blacklisted
             and not user.is_staff
         ):
             try:
-                match = resolve(request.path_info)
-            except Resolver404:
-                match = None
-            name = match.view_name if match else None
-            seller_side = match is not None and (
-                match.namespace in SELLER_SIDE_NAMESPACES or name in SELLER_SIDE_VIEWS
-            )
-            if not seller_side and name not in WRITES_ALLOWED_WHEN_BLACKLISTED:
-                message = AccountBlacklisted(user).args[0]
-                return render(
-                    request, "accounts/blacklisted.html", {"message": message}, status=403
-                )
+                user.ensure_can_write()
+            except AccountBlacklisted as refused:
+                try:
+                    view = resolve(request.path_info).func
+                except Resolver404:
+                    view = None
+                if not is_allowed_when_blacklisted(view):
+                    return render(
+                        request,
+                        "accounts/blacklisted.html",
+                        {"message": refused.args[0]},
+                        status=403,
+                    )
         return get_response(request)
 
     return middleware

@@ -12,18 +12,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-
-class Center(models.TextChoices):
-    """SPEC §1.3: two Partner Centers share one codebase; the host decides which."""
-
-    GLOBAL = "global", _("Global Partner Center")
-    US = "us", _("US Partner Center")
-
-    @classmethod
-    def for_host(cls, host: str) -> "Center":
-        hostname = host.split(":", 1)[0].lower()
-        return cls.US if hostname in {h.lower() for h in settings.US_HOSTS} else cls.GLOBAL
-
+from categories.models import Center
 
 # RFC 5321's limit, and the column's: an address is stored whole or refused, never cut.
 EMAIL_MAX_LENGTH = 254
@@ -129,15 +118,57 @@ class User(AbstractUser):
     def preferred_language(self) -> str:
         return self.language or settings.LANGUAGE_CODE
 
-    def blacklist(self, *, reason: str) -> None:
-        """SPEC §3.14: a blacklisted account can log in and read, but write nothing."""
-        if self.blacklisted_at is None:
-            self.blacklisted_at = timezone.now()
-            self.blacklist_reason = reason
-            self.save(update_fields=["blacklisted_at", "blacklist_reason"])
+    def blacklist(self, *, by: "User | None", reason: str, ip: str | None = None) -> None:
+        """SPEC §3.14: a blacklisted account can log in and read, but write nothing.
+
+        `by` is the staff member (or the reviewer whose rejection triggered it); None for the
+        system. Blacklisting twice keeps the first date and records nothing more.
+        """
+        now = timezone.now()
+        with transaction.atomic():
+            # Claimed with a conditional update so two concurrent calls record one event.
+            if not User.objects.filter(pk=self.pk, blacklisted_at=None).update(
+                blacklisted_at=now, blacklist_reason=reason
+            ):
+                self.refresh_from_db(fields=["blacklisted_at", "blacklist_reason"])
+                return
+            self.blacklisted_at, self.blacklist_reason = now, reason
+            AccountEvent.record(
+                AccountEvent.Type.BLACKLIST_SET,
+                user=self,
+                acting_user=by,
+                ip=ip,
+                details={"reason": reason},
+            )
+
+    def lift_blacklist(self, *, by: "User | None", reason: str, ip: str | None = None) -> None:
+        """SPEC §8.6: staff lift a blacklist (after an appeal); the reason is kept in the log."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValueError("Say why the blacklist is lifted.")
+        with transaction.atomic():
+            locked = User.objects.select_for_update().get(pk=self.pk)
+            if locked.blacklisted_at is None:
+                self.blacklisted_at, self.blacklist_reason = None, ""
+                return
+            details = {
+                "reason": reason,
+                "blacklist_reason": locked.blacklist_reason,
+                "blacklisted_at": locked.blacklisted_at.isoformat(),
+            }
+            User.objects.filter(pk=self.pk).update(blacklisted_at=None, blacklist_reason="")
+            self.blacklisted_at, self.blacklist_reason = None, ""
+            AccountEvent.record(
+                AccountEvent.Type.BLACKLIST_LIFTED,
+                user=self,
+                acting_user=by,
+                ip=ip,
+                details=details,
+            )
 
     def ensure_can_write(self) -> None:
-        """Services call this before any write, so the shell and tasks obey it too."""
+        """The one rule "a blacklisted account writes nothing": services call this before any
+        write (directly or through `accounts.services.writes`), so the shell and tasks obey it."""
         if self.is_blacklisted:
             raise AccountBlacklisted(self)
 
@@ -195,6 +226,62 @@ class AccountBlacklisted(PermissionDenied):
                 "submit, create, publish, authorize or change anything."
             )
             % {"reason": user.blacklist_reason or _("compliance decision")}
+        )
+
+
+class AccountEvent(models.Model):
+    """An append-only log of what happened to an account and who did it (after Zulip's
+    RealmAuditLog). It will grow into the team security log: add an event type, not a model.
+
+    Rows are written only by the model methods that make the change, in their transaction;
+    nothing updates or deletes them (the admin shows them read-only).
+    """
+
+    class Type(models.TextChoices):
+        BLACKLIST_SET = "blacklist_set", _("Blacklist set")
+        BLACKLIST_LIFTED = "blacklist_lifted", _("Blacklist lifted")
+
+    event_type = models.CharField(_("event"), max_length=40, choices=Type.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="account_events", verbose_name=_("account")
+    )
+    acting_user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()}: {self.user_id}"
+
+    @classmethod
+    def record(
+        cls,
+        event_type: str,
+        *,
+        user: User,
+        acting_user: User | None,
+        ip: str | None = None,
+        details: dict | None = None,
+    ) -> "AccountEvent":
+        return cls.objects.create(
+            event_type=event_type,
+            user=user,
+            acting_user=acting_user,
+            ip=ip,
+            details=details or {},
         )
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from categories.models import PartnerType
 
+from .decorators import allowed_when_blacklisted
 from .forms import CHANGE_FORMS, ResendVerificationForm, SendCodeForm, VerifyPhoneForm
 from .models import Channel, Purpose, User, VerificationCode
 from .services import TooManyCodes, send_verification_code
@@ -23,6 +24,7 @@ def home(request):
     return render(request, "accounts/dashboard.html", {"partner_types": partner_types})
 
 
+@allowed_when_blacklisted
 @require_POST
 def set_language(request):
     """Django's language switch, which also keeps the choice on the account: notifications

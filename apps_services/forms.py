@@ -4,8 +4,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from categories.models import Market, ServiceCategory
+from onboarding.models import Application
 
-from .models import ISV_ROLE, App, AppType, developer_applications
+from .models import App, AppType
 
 
 class SellerVerificationForm(forms.Form):
@@ -61,13 +62,13 @@ class AppForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.owner = user
-        applications = developer_applications().of(user)
+        applications = Application.objects.for_developers().filter(user=user)
         self.fields["category"].queryset = ServiceCategory.objects.filter(
             pk__in=applications.values("category")
         ).select_related("role")
         self.fields["market"].queryset = Market.objects.filter(pk__in=applications.values("market"))
         self.fields["category"].empty_label = None
-        if not applications.filter(category__role__code=ISV_ROLE).exists():
+        if not applications.filter(category__role__publishes_public_apps=True).exists():
             # Public apps are for ISVs only (SPEC §4.2); the model refuses them anyway.
             self.fields["app_type"].choices = [(AppType.CUSTOM, AppType.CUSTOM.label)]
             self.fields["app_type"].help_text = _(

@@ -15,16 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from categories.models import Track
 from onboarding.models import Application
-from onboarding.models import State as ApplicationState
 from onboarding.uploads import DocumentField
 from sellers.directory import get_directory
-from sellers.models import SellerType as ShopSellerType
+from sellers.models import SellerType
 
 from . import crypto
-
-ISV_ROLE = "app-developer"  # PartnerRole.code of app developers / system integrators
 
 
 class SellerBinding(models.Model):
@@ -93,11 +89,6 @@ class AppCannotBeDeleted(Exception):
 class AppType(models.TextChoices):
     CUSTOM = "custom", _("Custom")
     PUBLIC = "public", _("Public")
-
-
-class SellerType(models.TextChoices):
-    LOCAL = "local", _("Local sellers")
-    CROSS_BORDER = "cross_border", _("Cross-border sellers")
 
 
 class AppState(models.TextChoices):
@@ -175,23 +166,6 @@ class AppQuerySet(models.QuerySet):
         # Bulk updates skip save(); they skip deactivated apps too. (Transitions and save()
         # use the lower-level _update and are guarded in save().)
         return super(AppQuerySet, self.exclude(state=AppState.DEACTIVATED)).update(**kwargs)
-
-
-class DeveloperApplicationQuerySet(models.QuerySet):
-    """The onboarding applications that make someone a developer (read-only from here)."""
-
-    def developer(self):
-        return self.filter(category__role__track=Track.DEVELOPER)
-
-    def of(self, user):
-        return self.developer().filter(user=user)
-
-    def certified(self):
-        return self.filter(state=ApplicationState.APPROVED)
-
-
-def developer_applications() -> DeveloperApplicationQuerySet:
-    return DeveloperApplicationQuerySet(model=Application)
 
 
 class App(ConcurrentTransitionMixin, models.Model):
@@ -364,12 +338,12 @@ class App(ConcurrentTransitionMixin, models.Model):
         errors: dict[str, str] = {}
         if self.category_id:
             category = self.category
-            if category.role.track != Track.DEVELOPER:
+            if not category.role.is_developer:
                 errors["category"] = _("Apps are built in developer categories only.")
             elif self.owner_id:
                 applied_markets = list(
-                    developer_applications()
-                    .of(self.owner)
+                    Application.objects.for_developers()
+                    .filter(user=self.owner)
                     .filter(category=category)
                     .values_list("market_id", flat=True)
                 )
@@ -385,7 +359,7 @@ class App(ConcurrentTransitionMixin, models.Model):
             if (
                 "category" not in errors
                 and self.app_type == AppType.PUBLIC
-                and category.role.code != ISV_ROLE
+                and not category.role.publishes_public_apps
             ):
                 errors["app_type"] = _(
                     "Public apps are for app developers (ISV) only. Seller in-house developers "
@@ -415,8 +389,8 @@ class App(ConcurrentTransitionMixin, models.Model):
     def developer_application(self):
         """The application to finish when publishing is refused: an approved one first."""
         return (
-            developer_applications()
-            .of(self.owner_id)
+            Application.objects.for_developers()
+            .filter(user=self.owner_id)
             .order_by(models.F("approved_at").desc(nulls_last=True), "-created_at")
             .first()
         )
@@ -431,7 +405,7 @@ class App(ConcurrentTransitionMixin, models.Model):
             return str(_("This app is in app review; you will be notified of the decision."))
         if self.category.discontinued:
             return str(_("This service category is discontinued: apps in it cannot go online."))
-        if not developer_applications().of(self.owner_id).certified().exists():
+        if not Application.objects.for_developers().approved().filter(user=self.owner_id).exists():
             return str(
                 _(
                     "Your developer certification is not approved yet. Complete and submit "
@@ -573,7 +547,7 @@ class App(ConcurrentTransitionMixin, models.Model):
     @property
     def is_seller_developer_app(self) -> bool:
         """A custom app of a seller in-house developer: only their own shop may authorize."""
-        return self.app_type == AppType.CUSTOM and self.category.role.code == SELLER_DEVELOPER_ROLE
+        return self.app_type == AppType.CUSTOM and self.category.role.builds_for_own_shop
 
     def authorization_refusal(self) -> str | None:
         """Why sellers cannot authorize this app right now (SPEC §4.7, §2.3, §3.14), in words
@@ -644,7 +618,6 @@ AUTHORIZATION_VALIDITY = timedelta(days=365)
 AUTH_CODE_TTL = timedelta(minutes=30)
 ACCESS_TOKEN_TTL = timedelta(days=7)
 EXPIRY_NOTICE_WINDOW = timedelta(days=30)
-SELLER_DEVELOPER_ROLE = "seller-inhouse-developer"
 
 # What an authorized app may access. Every app asks for all of them for now; the consent page
 # lists them and the token API reports them as granted_scopes.
@@ -735,7 +708,7 @@ class Authorization(models.Model):
         """The shop's seller type in the reader's language: Seller Center stores it in the
         Open API's spelling (LOCAL / CROSS_BORDER), which is no word to show a person."""
         try:
-            return str(ShopSellerType(self.seller_type).label)
+            return str(SellerType.from_shop_value(self.seller_type).shop_label)
         except ValueError:
             return self.seller_type
 

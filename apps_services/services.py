@@ -15,6 +15,7 @@ from phonenumber_field.phonenumber import to_python as to_phone
 
 from accounts.models import User
 from categories.models import Market, ServiceCategory
+from onboarding.models import Application
 from partner_center import throttle
 from sellers.directory import get_directory
 
@@ -33,7 +34,6 @@ from .models import (
     RefreshToken,
     SellerBinding,
     WebhookDelivery,
-    developer_applications,
     digest,
 )
 
@@ -147,7 +147,7 @@ class AppActionRefused(Exception):
 
 
 def ensure_developer(user: User) -> None:
-    if not developer_applications().of(user).exists():
+    if not Application.objects.for_developers().filter(user=user).exists():
         raise NotADeveloper()
 
 

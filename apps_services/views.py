@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from onboarding.models import Application
+
 from . import services
 from .forms import AppEditForm, AppForm, DeactivateForm, SellerVerificationForm
 from .models import (
@@ -21,7 +23,6 @@ from .models import (
     AppState,
     SellerBinding,
     WebhookDelivery,
-    developer_applications,
 )
 from .services import verify_seller_developer
 
@@ -70,7 +71,7 @@ def _owned_app(request, pk) -> App:
 @require_http_methods(["GET"])
 def app_list(request):
     apps = App.objects.owned_by(request.user).select_related("category", "market")
-    is_developer = developer_applications().of(request.user).exists()
+    is_developer = Application.objects.for_developers().filter(user=request.user).exists()
     return render(
         request, "apps_services/app_list.html", {"apps": apps, "is_developer": is_developer}
     )
@@ -80,7 +81,7 @@ def app_list(request):
 @require_http_methods(["GET", "POST"])
 def app_create(request):
     """SPEC §4.2: create app & service; developers only, certified or not (SPEC §3.6)."""
-    if not developer_applications().of(request.user).exists():
+    if not Application.objects.for_developers().filter(user=request.user).exists():
         context = {"message": services.NOT_A_DEVELOPER}
         return render(request, "apps_services/app_apply_first.html", context)
     form = AppForm(request.POST or None, request.FILES or None, user=request.user)

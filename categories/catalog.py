@@ -30,14 +30,16 @@ CROSS_BORDER_DEVELOPER_MARKETS = ["UK", "MY", "VN", "TH", "PH", "SG"]
 # Local regions carry the code of the market they serve; CN and HK are cross-border.
 CROSS_BORDER_REGIONS = [("CN", _("Chinese mainland")), ("HK", _("Hong Kong, China"))]
 
+# code, name, track, publishes public apps, builds for its own shop only
 ROLES = [
-    ("creator-service-partner", _("Creator Service Partner"), Track.SERVICE_PARTNER),
-    ("seller-service-partner", _("Seller Service Partner"), Track.SERVICE_PARTNER),
-    ("creator-matchmaking", _("Seller Service - Creator Matchmaking"), Track.SERVICE_PARTNER),
-    ("tiktok-shop-partner", _("TikTok Shop Partner"), Track.SERVICE_PARTNER),
-    ("app-developer", _("App developer"), Track.DEVELOPER),
-    ("seller-inhouse-developer", _("Seller in-house developer"), Track.DEVELOPER),
-]
+    ("creator-service-partner", _("Creator Service Partner"), Track.SERVICE_PARTNER, False, False),
+    ("seller-service-partner", _("Seller Service Partner"), Track.SERVICE_PARTNER, False, False),
+    ("creator-matchmaking", _("Seller Service - Creator Matchmaking"), Track.SERVICE_PARTNER,
+     False, False),
+    ("tiktok-shop-partner", _("TikTok Shop Partner"), Track.SERVICE_PARTNER, False, False),
+    ("app-developer", _("App developer"), Track.DEVELOPER, True, False),
+    ("seller-inhouse-developer", _("Seller in-house developer"), Track.DEVELOPER, False, True),
+]  # fmt: skip
 
 PARTNER_TYPES = [
     (
@@ -158,9 +160,16 @@ def seed() -> dict[str, int]:
         )
         created["regions"] += new
     roles = {}
-    for position, (code, name, track) in enumerate(ROLES):
+    for position, (code, name, track, public_apps, own_shop) in enumerate(ROLES):
         roles[code], new = PartnerRole.objects.update_or_create(
-            code=code, defaults={"name": name, "track": track, "position": position}
+            code=code,
+            defaults={
+                "name": name,
+                "track": track,
+                "publishes_public_apps": public_apps,
+                "builds_for_own_shop": own_shop,
+                "position": position,
+            },
         )
         created["roles"] += new
     types = {}

@@ -1,5 +1,6 @@
 """SPEC §2: the catalog is data, seeded by `seed_catalog` and editable in admin."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,18 @@ def translated(value: str) -> str:
     they read in the visitor's language; a name ops typed in admin stays as typed."""
     # gettext("") would return the catalog's header, not "".
     return gettext(value) if value else value
+
+
+class Center(models.TextChoices):
+    """SPEC §1.3: two Partner Centers share one codebase; the host decides which."""
+
+    GLOBAL = "global", _("Global Partner Center")
+    US = "us", _("US Partner Center")
+
+    @classmethod
+    def for_host(cls, host: str) -> "Center":
+        hostname = host.split(":", 1)[0].lower()
+        return cls.US if hostname in {h.lower() for h in settings.US_HOSTS} else cls.GLOBAL
 
 
 class Market(models.Model):
@@ -71,13 +84,27 @@ class Track(models.TextChoices):
     DEVELOPER = "developer", _("Developer")
 
 
+class PartnerRoleQuerySet(models.QuerySet):
+    def developer(self):
+        """The roles that make a partner a developer (ISV or seller in-house, SPEC §2.2)."""
+        return self.filter(track=Track.DEVELOPER)
+
+
 class PartnerRole(models.Model):
     """What an approved category makes the partner (SPEC §1.6: one menu per role)."""
 
     code = models.SlugField(unique=True)
     name = models.CharField(_("name"), max_length=80)
     track = models.CharField(max_length=16, choices=Track.choices)
+    # SPEC §4.2: only app developers (ISV) publish public apps; a seller in-house developer
+    # builds custom apps that its own shop alone may authorize (SPEC §4.7).
+    publishes_public_apps = models.BooleanField(_("may publish public apps"), default=False)
+    builds_for_own_shop = models.BooleanField(
+        _("builds custom apps for its own shop only"), default=False
+    )
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = PartnerRoleQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -90,6 +117,10 @@ class PartnerRole(models.Model):
     @property
     def display_name(self) -> str:
         return translated(self.name)
+
+    @property
+    def is_developer(self) -> bool:
+        return self.track == Track.DEVELOPER
 
 
 class PartnerType(models.Model):

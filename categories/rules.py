@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from accounts.models import Center
-
-from .models import Market, PartnerType, Region, ServiceCategory
+from .models import Center, Market, PartnerType, Region, ServiceCategory
 
 MAX_CATEGORIES_PER_APPLICATION = 4  # SPEC §3.2
 

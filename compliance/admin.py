@@ -14,7 +14,6 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from categories.models import Track
 from onboarding.admin import EstimatedCountPaginator, HistoryColumns, WaitingFilter
 from onboarding.forms import RejectForm
 from onboarding.models import Application
@@ -64,9 +63,9 @@ MARKET_FACTS = [
 def developer_accounts():
     from accounts.models import User
 
-    return User.objects.filter(
-        pk__in=Application.objects.filter(category__role__track=Track.DEVELOPER).values("user")
-    ).order_by("email")
+    return User.objects.filter(pk__in=Application.objects.for_developers().values("user")).order_by(
+        "email"
+    )
 
 
 class RequireComplianceForm(forms.Form):

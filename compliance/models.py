@@ -81,18 +81,13 @@ class ComplianceState(models.TextChoices):
     REJECTED = "rejected", _("Not approved")
 
 
-def developer_applications_of(user):
-    """The applications that make `user` a developer (ISV or seller in-house)."""
-    from categories.models import Track
-
-    return Application.objects.filter(user=user, category__role__track=Track.DEVELOPER)
-
-
 def compliance_markets_of(user) -> set[str]:
     """US / UK among the developer's target markets and registration regions."""
     codes = set()
-    for market, region in developer_applications_of(user).values_list(
-        "market__code", "region__code"
+    for market, region in (
+        Application.objects.for_developers()
+        .filter(user=user)
+        .values_list("market__code", "region__code")
     ):
         codes.update({market, region})
     entity_region = (
@@ -124,7 +119,7 @@ class ComplianceReviewQuerySet(models.QuerySet):
         """What `required_because()` asks the database, as annotations, for a page of
         reviews: each fact a simple correlated EXISTS, probed per row through the user
         indexes (an OR between them lets PostgreSQL hash the whole table instead)."""
-        applications = developer_applications_of(models.OuterRef("user"))
+        applications = Application.objects.for_developers().filter(user=models.OuterRef("user"))
         entities = CompanyEntity.objects.filter(user=models.OuterRef("user"))
         facts = {"developer_fact": models.Exists(applications)}
         for code in COMPLIANCE_MARKETS:
@@ -318,7 +313,7 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
     def is_developer(self) -> bool:
         if hasattr(self, "developer_fact"):  # ComplianceReview.objects.with_requirement_facts()
             return self.developer_fact
-        return developer_applications_of(self.user_id).exists()
+        return Application.objects.for_developers().filter(user=self.user_id).exists()
 
     def _compliance_markets(self) -> set[str]:
         if hasattr(self, "developer_fact"):
@@ -518,10 +513,11 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
 
     def _blacklist_user(self) -> None:
         self.user.blacklist(
+            by=self.decided_by,
             reason=str(
                 _("security review rejected %(n)s times in a row")
                 % {"n": self.consecutive_rejections}
-            )
+            ),
         )
 
     def _announce(self, outcome: str) -> None:

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 
+from categories.models import PartnerRole, Track
+
 from .names import validate_partner_name
 from .uploads import DocumentField
 
@@ -242,6 +244,14 @@ class ApplicationQuerySet(models.QuerySet):
         """Applications whose category role the partner holds (approved at least once)."""
         return self.filter(approved_at__isnull=False)
 
+    def for_developers(self):
+        """Applications for a developer role: who has one is a developer (SPEC §2.2)."""
+        return self.filter(category__role__track=Track.DEVELOPER)
+
+    def approved(self):
+        """Approved now (a developer's certification): not while edited info is in review."""
+        return self.filter(state=State.APPROVED)
+
     def counts_by_state(self) -> dict[str, int]:
         """{state: how many}, every state present, in one query."""
         counts = dict(self.order_by().values_list("state").annotate(n=models.Count("pk")))
@@ -259,6 +269,15 @@ class ApplicationQuerySet(models.QuerySet):
             aggregates[f"band{i}"] = models.Count("pk", filter=band)
         counts = self.order_by().aggregate(**aggregates)
         return [counts[f"band{i}"] for i in range(len(bands))]
+
+
+def partner_roles_of(user):
+    """The partner roles `user` applied for, each `held` (a count, 0 when not) once an
+    application for it was approved (`granting_roles`): the shell's role switcher and the
+    switch itself read this one query."""
+    return PartnerRole.objects.filter(categories__applications__user=user).annotate(
+        held=models.Count("pk", filter=Q(categories__applications__approved_at__isnull=False))
+    )
 
 
 class Application(ConcurrentTransitionMixin, models.Model):

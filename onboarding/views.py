@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_fsm import ConcurrentTransition
 
-from categories.models import Market, PartnerRole, PartnerType, Region, ServiceCategory, Track
+from accounts.decorators import allowed_when_blacklisted
+from categories.models import Market, PartnerType, Region, ServiceCategory
 
 from . import services
 from .forms import (
@@ -31,6 +32,7 @@ from .models import (
     Notification,
     PendingUpload,
     State,
+    partner_roles_of,
 )
 from .uploads import THUMBNAIL_SUFFIX, private_storage
 
@@ -170,7 +172,7 @@ def batch_edit(request, batch):
 
 def _developer_choice(applications, action) -> str | None:
     """A developer who saved or submitted may get an app key now (SPEC §3.6)."""
-    if not any(a.category.role.track == Track.DEVELOPER for a in applications):
+    if not any(a.category.role.is_developer for a in applications):
         return None
     url = reverse("onboarding:batch-next", kwargs={"batch": applications[0].batch})
     return f"{url}?{urlencode({'done': action})}"
@@ -424,6 +426,7 @@ def notification_list(request):
     return render(request, "onboarding/notification_list.html", {"notifications": notifications})
 
 
+@allowed_when_blacklisted
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_open(request, pk):
@@ -435,6 +438,7 @@ def notification_open(request, pk):
     return redirect(notification.url or "onboarding:notifications")
 
 
+@allowed_when_blacklisted
 @login_required
 @require_http_methods(["POST"])
 def notifications_read_all(request):
@@ -443,16 +447,13 @@ def notifications_read_all(request):
     return redirect("onboarding:notifications")
 
 
+@allowed_when_blacklisted
 @login_required
 @require_http_methods(["POST"])
 def switch_role(request):
     """SPEC §1.6: the top-bar role picker; the choice is kept on the account."""
     role = get_object_or_404(
-        PartnerRole.objects.filter(
-            categories__applications__user=request.user,
-            categories__applications__approved_at__isnull=False,
-        ).distinct(),
-        code=request.POST.get("role", ""),
+        partner_roles_of(request.user).filter(held__gt=0), code=request.POST.get("role", "")
     )
     request.user.active_role = role
     request.user.save(update_fields=["active_role"])

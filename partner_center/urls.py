@@ -1,12 +1,15 @@
+from allauth.account.views import logout
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from accounts.decorators import allowed_when_blacklisted, allowed_when_blacklisted_urls
 from accounts.forms import ReviewerLoginForm
 from accounts.views import allauth_change_redirect, set_language
 from apps_services import api
 from partner_center.health import health
+from sellers import urls as seller_urls
 from sellers import views as seller_views
 
 admin.site.site_header = _("Partner Center review")
@@ -28,6 +31,8 @@ urlpatterns = [
     path("account/email/", allauth_change_redirect, {"what": "email"}),
     path("account/password/change/", allauth_change_redirect, {"what": "password"}),
     path("account/password/set/", allauth_change_redirect, {"what": "password"}),
+    # A blacklisted account may still log out (SPEC §3.14): allauth's view, marked.
+    path("account/logout/", allowed_when_blacklisted(logout), name="account_logout"),
     path("account/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("catalog/", include("categories.urls")),
@@ -35,10 +40,19 @@ urlpatterns = [
     path("onboarding/compliance/", include("compliance.urls")),
     path("onboarding/", include("onboarding.urls")),
     path("apps/", include("apps_services.urls")),
-    path("seller/", include("sellers.urls")),
+    # The Seller Center stand-in acts for the seller signed in there, not for the Partner
+    # Center account that may share the browser: a partner's blacklist does not apply.
+    path(
+        "seller/",
+        include((allowed_when_blacklisted_urls(seller_urls.urlpatterns), seller_urls.app_name)),
+    ),
     # SPEC §4.7-4.8: the seller authorization link and the Open API, at the paths TikTok Shop
     # publishes, so integrations only change their base URL.
-    path("open/authorize", seller_views.authorize, name="open-authorize"),
+    path(
+        "open/authorize",
+        allowed_when_blacklisted(seller_views.authorize),
+        name="open-authorize",
+    ),
     path("open/openapi.json", api.openapi_document, name="open-api-document"),
     path("api/v2/token/get", api.token_get, name="open-api-token-get"),
     path("api/v2/token/refresh", api.token_refresh, name="open-api-token-refresh"),

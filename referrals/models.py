@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from onboarding.models import Application
+from sellers.models import SellerType
 
 # 24 random bytes = 192 bits, 32 URL-safe characters: not guessable, not enumerable.
 TOKEN_BYTES = 24
@@ -36,19 +37,6 @@ class ServiceState(models.TextChoices):
     DRAFT = "draft", _("Not published")
     ON = "on", _("On")
     OFF = "off", _("Off")
-
-
-class SellerType(models.TextChoices):
-    LOCAL = "local", _("Local sellers")
-    CROSS_BORDER = "cross_border", _("Cross-border sellers")
-
-    @property
-    def slug(self) -> str:
-        return self.value.replace("_", "-")
-
-    @classmethod
-    def from_slug(cls, slug: str) -> "SellerType | None":
-        return next((kind for kind in cls if kind.slug == slug), None)
 
 
 def shop_registration_applications(user):

@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from categories.models import Market, ServiceCategory
+from categories.models import Market, Region, ServiceCategory
+from sellers.models import SellerType
 
 from . import tracking
 from .models import (
     ReferralLink,
     ReferralSignup,
-    SellerType,
     ServiceState,
     ServiceType,
     ShopRegistrationService,
@@ -111,6 +111,12 @@ def deactivate_service(*, service_id: int, by: User) -> ShopRegistrationService:
         service.save()
         transaction.on_commit(partial(tracking.refresh_service_links, service.pk))
     return service
+
+
+def signup_regions() -> list[tuple[str, str]]:
+    """Where a seller signing up through a link may say its business is based: the
+    catalog's registration regions (SPEC §2.4), as (code, name) choices."""
+    return [(region.code, region.display_name) for region in Region.objects.all()]
 
 
 def active_link(token: str) -> ReferralLink | None:

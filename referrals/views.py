@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from qrcode.image.pil import PilImage
 
+from sellers.models import SellerType
+
 from . import analytics, services, tracking
 from .forms import ServiceForm
-from .models import ReferralLink, SellerType, ServiceState, ShopRegistrationService
+from .models import ReferralLink, ServiceState, ShopRegistrationService
 
 
 def _owned_service(request, pk) -> ShopRegistrationService:

@@ -86,7 +86,7 @@ def _shop_info(shop: Shop) -> ShopInfo:
         shop_id=shop.shop_id,
         name=shop.name,
         region=shop.region,
-        seller_type=SellerType(shop.seller_type).value,
+        seller_type=SellerType.from_shop_value(shop.seller_type).shop_value,
         cipher=shop.cipher,
     )
 

@@ -75,7 +75,7 @@ class SellerRowForm(forms.Form):
     shop_id = forms.CharField(required=False, max_length=32)
     shop_name = forms.CharField(required=False, max_length=120)
     shop_region = forms.ChoiceField(required=False, choices=())
-    seller_type = forms.ChoiceField(required=False, choices=SellerType.choices)
+    seller_type = forms.ChoiceField(required=False, choices=SellerType.shop_choices())
 
     def __init__(self, data: dict, **kwargs):
         # Codes are matched case-insensitively; the stored forms are pending / US / LOCAL.

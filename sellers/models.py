@@ -23,8 +23,46 @@ class KycStatus(models.TextChoices):
 
 
 class SellerType(models.TextChoices):
-    LOCAL = "LOCAL", _("Local seller")
-    CROSS_BORDER = "CROSS_BORDER", _("Cross-border seller")
+    """Who a seller sells as: the portal's one vocabulary for it, in two spellings.
+
+    Partner Center stores the value (local / cross_border: an app's target sellers, a
+    referral link's); Seller Center and the Open API spell it LOCAL / CROSS_BORDER
+    (`shop_value`), and that is what a shop stores and an API response carries.
+    """
+
+    LOCAL = "local", _("Local sellers")
+    CROSS_BORDER = "cross_border", _("Cross-border sellers")
+
+    @property
+    def slug(self) -> str:
+        return self.value.replace("_", "-")
+
+    @classmethod
+    def from_slug(cls, slug: str) -> "SellerType | None":
+        return next((kind for kind in cls if kind.slug == slug), None)
+
+    @property
+    def shop_value(self) -> str:
+        return self.value.upper()
+
+    @property
+    def shop_label(self) -> str:
+        return SHOP_LABELS[self.value]
+
+    @classmethod
+    def from_shop_value(cls, value: str) -> "SellerType":
+        """The kind a Seller Center value (LOCAL / CROSS_BORDER) spells; ValueError if none."""
+        if value != value.upper():
+            raise ValueError(value)
+        return cls(value.lower())
+
+    @classmethod
+    def shop_choices(cls) -> list[tuple[str, str]]:
+        return [(kind.shop_value, kind.shop_label) for kind in cls]
+
+
+# One shop's seller type, as Seller Center words it.
+SHOP_LABELS = {"local": _("Local seller"), "cross_border": _("Cross-border seller")}
 
 
 class SellerAccountQuerySet(models.QuerySet):
@@ -104,7 +142,10 @@ class Shop(models.Model):
     name = models.CharField(_("shop name"), max_length=120)
     region = models.CharField(_("market"), max_length=2, help_text=_("Market code, e.g. US."))
     seller_type = models.CharField(
-        _("seller type"), max_length=12, choices=SellerType.choices, default=SellerType.LOCAL
+        _("seller type"),
+        max_length=12,
+        choices=SellerType.shop_choices(),
+        default=SellerType.LOCAL.shop_value,
     )
     cipher = models.CharField(_("cipher"), max_length=64, unique=True, default=new_cipher)
     created_at = models.DateTimeField(default=timezone.now)
@@ -115,7 +156,7 @@ class Shop(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(seller_type__in=SellerType.values),
+                condition=models.Q(seller_type__in=[kind.shop_value for kind in SellerType]),
                 name="sellers_shop_seller_type_valid",
             ),
         ]

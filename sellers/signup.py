@@ -15,27 +15,9 @@ from django.views.decorators.http import require_http_methods
 from phonenumber_field.formfields import PhoneNumberField
 
 from referrals import services as referrals
-from referrals.models import SellerType
 
 from .directory import SellerAlreadyExists, get_directory
-
-# Where a seller's business is based (two-letter codes, as Seller Center stores them).
-REGIONS = [
-    ("US", gettext_lazy("United States")),
-    ("UK", gettext_lazy("United Kingdom")),
-    ("CN", gettext_lazy("Chinese mainland")),
-    ("HK", gettext_lazy("Hong Kong")),
-    ("MY", gettext_lazy("Malaysia")),
-    ("VN", gettext_lazy("Vietnam")),
-    ("TH", gettext_lazy("Thailand")),
-    ("PH", gettext_lazy("Philippines")),
-    ("SG", gettext_lazy("Singapore")),
-    ("ES", gettext_lazy("Spain")),
-    ("DE", gettext_lazy("Germany")),
-    ("FR", gettext_lazy("France")),
-    ("IT", gettext_lazy("Italy")),
-    ("JP", gettext_lazy("Japan")),
-]
+from .models import SellerType
 
 
 class SellerSignupForm(forms.Form):
@@ -47,12 +29,18 @@ class SellerSignupForm(forms.Form):
         help_text=gettext_lazy("In international format, e.g. +12025550123."),
     )
     name = forms.CharField(label=gettext_lazy("Business name"), max_length=120)
-    region = forms.ChoiceField(label=gettext_lazy("Where is your business based?"), choices=REGIONS)
+    # Where a seller's business is based (two-letter codes, as Seller Center stores them);
+    # the choices are the caller's: Seller Center has no list of its own.
+    region = forms.ChoiceField(label=gettext_lazy("Where is your business based?"))
     password = forms.CharField(
         label=gettext_lazy("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = regions
 
     def clean_password(self):
         password = self.cleaned_data["password"]
@@ -86,7 +74,9 @@ def referral_signup(request):
     initial = {"ref": referral.get("ref", "")}
     if referral and not referral["cross_border"]:
         initial["region"] = referral["market"].code
-    form = SellerSignupForm(request.POST or None, initial=initial)
+    form = SellerSignupForm(
+        request.POST or None, initial=initial, regions=referrals.signup_regions()
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -7,8 +7,9 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.models import Center, User
+from accounts.models import User
 from categories.catalog import seed as seed_catalog
+from categories.models import Center
 from demo.seed.accounts import ensure_reviewers_group
 from partner_center.cache import Outage
 

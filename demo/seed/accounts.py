@@ -3,7 +3,8 @@
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 
-from accounts.models import Center, User
+from accounts.models import User
+from categories.models import Center
 
 REVIEWERS_GROUP = "Reviewers"
 # The permissions reviewing needs, as "app_label.codename"; later capabilities add theirs.

@@ -6,12 +6,13 @@ developer, certified through the real onboarding transitions.
 
 from accounts.models import User
 from apps_services import services
-from apps_services.models import App, AppState, AppType, SellerType
+from apps_services.models import App, AppState, AppType
 from categories.models import Market, ServiceCategory
 from demo.seed.accounts import REVIEWER, ensure_user
 from demo.seed.onboarding import apply, fill_entity
 from onboarding import services as onboarding
 from onboarding.models import Application, CompanyEntity, State
+from sellers.models import SellerType
 
 DEVELOPER = {"email": "developer@example.com", "password": "Demo-developer-2026"}
 APP_NAME = "Demo Order Sync"

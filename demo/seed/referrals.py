@@ -1,8 +1,8 @@
 """seed_demo's shop registration part: a US partner approved for Outsourced Operations ›
 Shop registration, with a published service and its two URLs (SPEC §5, §7)."""
 
-from accounts.models import Center, User
-from categories.models import Market, ServiceCategory
+from accounts.models import User
+from categories.models import Center, Market, ServiceCategory
 from demo.seed.accounts import REVIEWER, ensure_user
 from demo.seed.onboarding import apply, fill_entity
 from onboarding import services as onboarding

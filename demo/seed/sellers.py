@@ -27,7 +27,7 @@ def ensure_seller(*, email: str, password: str, name: str, shop_id: str, shop_na
             "account": account,
             "name": shop_name,
             "region": "US",
-            "seller_type": SellerType.LOCAL,
+            "seller_type": SellerType.LOCAL.shop_value,
         },
     )
     return shop

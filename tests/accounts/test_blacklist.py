@@ -9,7 +9,7 @@ from accounts.models import AccountBlacklisted
 
 @pytest.fixture
 def blacklisted(alice):
-    alice.blacklist(reason="three security review rejections")
+    alice.blacklist(by=None, reason="three security review rejections")
     return alice
 
 
@@ -44,7 +44,7 @@ def test_services_refuse_a_blacklisted_account_outside_views(blacklisted):
 def test_blacklisting_twice_keeps_the_first_date(blacklisted):
     first = blacklisted.blacklisted_at
 
-    blacklisted.blacklist(reason="again")
+    blacklisted.blacklist(by=None, reason="again")
 
     assert blacklisted.blacklisted_at == first
 
@@ -58,3 +58,19 @@ def test_seller_center_pages_are_not_blocked_by_a_partner_blacklist(client, blac
 
     # then the stand-in answers for itself (its own form error), not the partner blacklist
     assert response.status_code != 403
+
+
+def test_blacklisting_records_one_account_event(blacklisted):
+    blacklisted.blacklist(by=None, reason="again")
+
+    assert list(blacklisted.account_events.values_list("event_type", "details")) == [
+        ("blacklist_set", {"reason": "three security review rejections"})
+    ]
+
+
+def test_a_lifted_blacklist_lets_the_account_write_again(blacklisted):
+    blacklisted.lift_blacklist(by=None, reason="appeal upheld")
+
+    blacklisted.refresh_from_db()
+    blacklisted.ensure_can_write()
+    assert blacklisted.account_events.first().event_type == "blacklist_lifted"

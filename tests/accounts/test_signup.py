@@ -5,7 +5,8 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import Center, User
+from accounts.models import User
+from categories.models import Center
 from tests.conftest import PASSWORD, make_user
 
 

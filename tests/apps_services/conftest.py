@@ -4,9 +4,10 @@ and apps created through `services.create_app`."""
 import pytest
 
 from apps_services import services
-from apps_services.models import App, AppType, SellerType
+from apps_services.models import App, AppType
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from onboarding import services as onboarding
+from sellers.models import SellerType
 from tests.onboarding.conftest import complete_entity
 
 ISV_CATEGORY = "isv-order-management"

@@ -140,7 +140,7 @@ def test_app_must_be_in_a_category_the_partner_applied_for(alice):
 def test_blacklisted_developer_cannot_create_an_app(alice):
     # given
     make_developer(alice)
-    alice.blacklist(reason="security review failed three times")
+    alice.blacklist(by=None, reason="security review failed three times")
 
     # when / then
     with pytest.raises(AccountBlacklisted):

@@ -4,8 +4,8 @@ Started through verification to the own-shop tag; the US center's defaults."""
 
 import pytest
 
-from accounts.models import Center
 from apps_services.models import App, AppState
+from categories.models import Center
 from onboarding.models import Application, State
 from sellers.models import Shop
 from tests.conftest import PASSWORD, make_user

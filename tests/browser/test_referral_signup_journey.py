@@ -10,8 +10,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.models import Center
-from referrals.models import ReferralSignup, SellerType
+from categories.models import Center
+from referrals.models import ReferralSignup
+from sellers.models import SellerType
 from tests.conftest import make_user
 from tests.referrals.conftest import make_service, make_shop_partner, publish
 

@@ -4,7 +4,7 @@ selling"; deactivated it is "not available"; re-published the same URL works aga
 
 import pytest
 
-from accounts.models import Center
+from categories.models import Center
 from tests.conftest import PASSWORD, make_user
 from tests.referrals.conftest import make_shop_partner
 

@@ -3,9 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import Center
 from categories.catalog import ALL_MARKETS, CROSS_BORDER_DEVELOPER_MARKETS
-from categories.models import Market, PartnerType, Region, ServiceCategory
+from categories.models import Center, Market, PartnerType, Region, ServiceCategory
 from categories.rules import check_selection, markets_for, regions_for
 
 NON_US_MARKETS = [m for m in ALL_MARKETS if m != "US"]

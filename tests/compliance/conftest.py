@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Center
-from categories.models import Market, PartnerType, Region, ServiceCategory
+from categories.models import Center, Market, PartnerType, Region, ServiceCategory
 from compliance import services as compliance
 from compliance.models import ComplianceReview
 from onboarding import services

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from accounts.middleware import SELLER_SIDE_NAMESPACES, WRITES_ALLOWED_WHEN_BLACKLISTED
+from accounts.decorators import is_allowed_when_blacklisted
 from accounts.models import AccountBlacklisted, User
 from compliance import services
 from compliance.models import ComplianceReview
@@ -19,14 +19,19 @@ from tests.conftest import PASSWORD
 
 from .conftest import ANSWERS, reject, submit_review
 
-# The Seller Center stand-in acts for the seller signed in there, not for the partner.
-WRITE_NAMESPACES = {
-    "accounts",
-    "onboarding",
-    "compliance",
-    "apps_services",
-    "referrals",
-} - SELLER_SIDE_NAMESPACES
+# The Seller Center stand-in ("sellers") acts for the seller signed in there, not for the
+# partner: it is not walked.
+WRITE_NAMESPACES = {"accounts", "onboarding", "compliance", "apps_services", "referrals"}
+# The only views a blacklisted account may still post to: they change how it reads, not
+# what it owns, or they act for the seller signed in to the Seller Center stand-in.
+WRITES_ALLOWED_WHEN_BLACKLISTED = {
+    "account_logout",
+    "set_language",
+    "onboarding:switch-role",
+    "onboarding:notification-open",
+    "onboarding:notifications-read-all",
+    "open-authorize",
+}
 PLACEHOLDERS = {
     "str": "x",
     "slug": "x",
@@ -55,7 +60,7 @@ def write_urls(real_ids: dict[str, str] | None = None) -> list[tuple[str, str]]:
                 walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
             elif isinstance(p, URLPattern) and namespace in WRITE_NAMESPACES:
                 name = f"{namespace}:{p.name}"
-                if name not in WRITES_ALLOWED_WHEN_BLACKLISTED:
+                if not is_allowed_when_blacklisted(p.callback):
                     route = (prefix + str(p.pattern)).lstrip("^").rstrip("$")
                     found.append((name, "/" + fill(route)))
 
@@ -119,6 +124,30 @@ def test_walker_covers_every_partner_namespace_and_the_compliance_pages():
         "apps_services:app-publish",
         "apps_services:app-create",
     } <= names
+
+
+def allowed_views() -> set[str]:
+    """The names of every view outside the Seller Center stand-in marked
+    @allowed_when_blacklisted, and whether every stand-in view is."""
+    found, sellers = set(), []
+
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, p.namespace or namespace)
+            elif namespace == "sellers":
+                sellers.append(is_allowed_when_blacklisted(p.callback))
+            elif is_allowed_when_blacklisted(p.callback):
+                found.add(f"{namespace}:{p.name}" if namespace else p.name)
+
+    walk(get_resolver().url_patterns, None)
+    assert sellers
+    assert all(sellers)
+    return found
+
+
+def test_only_the_reading_and_seller_side_views_are_open_to_a_blacklisted_account():
+    assert allowed_views() == WRITES_ALLOWED_WHEN_BLACKLISTED
 
 
 def test_every_write_url_refuses_a_blacklisted_account_and_changes_nothing(

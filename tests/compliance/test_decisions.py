@@ -75,6 +75,7 @@ def test_third_consecutive_rejection_blacklists_the_account(
     assert review.consecutive_rejections == 3
     assert user.is_blacklisted
     assert "security review" in user.blacklist_reason
+    assert user.account_events.get().acting_user == rita
     notification = Notification.objects.filter(user=user).first()
     assert notification.kind == Notification.Kind.ACCOUNT_BLACKLISTED
     assert "your account is now blacklisted" in mail.outbox[-1].body

@@ -108,7 +108,7 @@ def test_refused_when_no_review_is_required(client, my_developer):
 
 
 def test_a_blacklisted_developer_cannot_request_it_from_the_shell(uk_developer):
-    uk_developer.blacklist(reason="three security review rejections")
+    uk_developer.blacklist(by=None, reason="three security review rejections")
 
     with pytest.raises(AccountBlacklisted):
         services.request_questionnaire(user=uk_developer)

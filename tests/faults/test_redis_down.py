@@ -10,7 +10,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from referrals.models import DailyClicks, ReferralLink, SellerType
+from referrals.models import DailyClicks, ReferralLink
+from sellers.models import SellerType
 from tests.conftest import PASSWORD
 from tests.referrals.conftest import make_service, make_shop_partner, publish
 from tests.sellers.conftest import SELLER_PASSWORD, make_seller

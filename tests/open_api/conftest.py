@@ -54,7 +54,7 @@ def sara(db):
         shop_id=SARA_SHOP,
         name="Sara Global",
         region="UK",
-        seller_type=SellerType.CROSS_BORDER,
+        seller_type=SellerType.CROSS_BORDER.shop_value,
     )
     return account
 

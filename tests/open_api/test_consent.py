@@ -136,7 +136,7 @@ def test_a_shop_that_is_not_the_sellers_own_cannot_be_chosen(sam_client, alice_a
             ),
             "discontinued",
         ),
-        (lambda app: app.owner.blacklist(reason="security review"), "cannot receive"),
+        (lambda app: app.owner.blacklist(by=None, reason="security review"), "cannot receive"),
     ],
     ids=["unpublished", "deactivated", "discontinued-category", "blacklisted-developer"],
 )
@@ -186,7 +186,7 @@ def test_a_seller_developers_custom_app_is_authorized_by_their_own_shop(client, 
     # given: Sam has a second shop, which is not the bound own shop
     Shop.objects.create(
         account=sam, shop_id=SAM_SECOND_SHOP, name="Sam Two", region="US",
-        seller_type=SellerType.LOCAL,
+        seller_type=SellerType.LOCAL.shop_value,
     )  # fmt: skip
     seller_login(client, sam)
 

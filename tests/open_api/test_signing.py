@@ -60,7 +60,7 @@ def test_authorized_shops_answers_the_documented_shape(sam_client, alice_app, sa
 
     Shop.objects.create(
         account=sam, shop_id=SAM_SECOND_SHOP, name="Sam Two", region="MY",
-        seller_type=SellerType.CROSS_BORDER,
+        seller_type=SellerType.CROSS_BORDER.shop_value,
     )  # fmt: skip
     tokens_for(sam_client, alice_app, shop_id=SAM_SECOND_SHOP)
     data = tokens_for(sam_client, alice_app)

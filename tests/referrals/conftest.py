@@ -7,8 +7,7 @@ behaves the same with and without REDIS_URL.
 
 import pytest
 
-from accounts.models import Center
-from categories.models import Market, PartnerType, Region, ServiceCategory
+from categories.models import Center, Market, PartnerType, Region, ServiceCategory
 from onboarding import services as onboarding
 from referrals import services, tracking
 from referrals.models import ShopRegistrationService

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals import analytics, tracking
-from referrals.models import DailyClicks, ReferralSignup, SellerType
+from referrals.models import DailyClicks, ReferralSignup
+from sellers.models import SellerType
 
 
 def test_link_management_shows_clicks_signups_and_conversion(alice_service, client):

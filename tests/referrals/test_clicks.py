@@ -10,10 +10,11 @@ import redis
 from django.db import connection
 from django.test import Client
 
-from accounts.models import Center
+from categories.models import Center
 from demo.seed.accounts import ensure_reviewers_group
 from referrals import tracking
-from referrals.models import ClickFlush, DailyClicks, ReferralLink, SellerType
+from referrals.models import ClickFlush, DailyClicks, ReferralLink
+from sellers.models import SellerType
 from tests.conftest import make_user
 
 from .conftest import make_service, make_shop_partner, publish

@@ -123,7 +123,7 @@ def test_a_market_the_partner_is_not_approved_for_is_refused(approved_alice):
 
 
 def test_a_blacklisted_partner_cannot_create(approved_alice):
-    approved_alice.blacklist(reason="test")
+    approved_alice.blacklist(by=None, reason="test")
 
     with pytest.raises(AccountBlacklisted):
         make_service(approved_alice)

@@ -9,7 +9,8 @@ from django.urls import reverse
 from PIL import Image
 
 from referrals import services
-from referrals.models import ReferralLink, SellerType, ServiceEvent, ServiceState
+from referrals.models import ReferralLink, ServiceEvent, ServiceState
+from sellers.models import SellerType
 
 from .conftest import make_service
 

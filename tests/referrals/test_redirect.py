@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals import services, tracking
-from referrals.models import ReferralLink, SellerType
+from referrals.models import ReferralLink
+from sellers.models import SellerType
 
 NOT_AVAILABLE = "This link is not available"
 

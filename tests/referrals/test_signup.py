@@ -2,8 +2,10 @@
 
 from django.urls import reverse
 
-from referrals.models import ReferralSignup, SellerType
+from categories.models import Region
+from referrals.models import ReferralSignup
 from sellers.directory import get_directory
+from sellers.models import SellerType
 
 from .conftest import make_service, publish
 
@@ -103,3 +105,11 @@ def test_sign_up_needs_a_strong_password(alice_service, client):
 
     assert response.status_code == 200
     assert get_directory().find_account(SELLER["email"]) is None
+
+
+def test_sign_up_offers_the_catalog_regions(client, db):
+    response = client.get("/seller/start/signup/")
+
+    choices = response.context["form"].fields["region"].choices
+    assert [code for code, _name in choices] == list(Region.objects.values_list("code", flat=True))
+    assert ("CN", "Chinese mainland") in choices

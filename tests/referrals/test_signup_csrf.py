@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from referrals.models import ReferralSignup, SellerType
+from referrals.models import ReferralSignup
 from sellers.directory import get_directory
+from sellers.models import SellerType
 
 SELLER = {
     "email": "new-seller@example.com",

@@ -31,6 +31,6 @@ def make_seller(
             shop_id=shop_id,
             name=f"Shop {shop_id}",
             region=region,
-            seller_type=SellerType.LOCAL,
+            seller_type=SellerType.LOCAL.shop_value,
         )
     return account

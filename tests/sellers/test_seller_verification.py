@@ -150,7 +150,7 @@ def test_success_records_the_first_shop_as_own_shop(alice):
 def test_blacklisted_partner_cannot_verify(alice):
     # given
     make_seller(email="alice@example.com", shop_ids=("7001",))
-    alice.blacklist(reason="security form rejected three times")
+    alice.blacklist(by=None, reason="security form rejected three times")
 
     # when / then
     with pytest.raises(AccountBlacklisted):

@@ -1,0 +1,35 @@
+"""Which views a blacklisted account may still post to (SPEC §3.14).
+
+A blacklisted account reads everything and writes nothing; `blacklist_middleware` refuses
+every POST unless the view it resolves to carries this decorator. Put it only on views that
+change how the account reads (log out, language, active role, notifications read) or that
+act for someone else (the Seller Center stand-in, the seller's consent page).
+"""
+
+from functools import wraps
+
+from django.urls import URLPattern
+
+
+def allowed_when_blacklisted(view):
+    """Mark `view` as open to a blacklisted account's writes (read by the middleware)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    wrapped.allowed_when_blacklisted = True
+    return wrapped
+
+
+def is_allowed_when_blacklisted(view) -> bool:
+    return getattr(view, "allowed_when_blacklisted", False)
+
+
+def allowed_when_blacklisted_urls(patterns: list) -> list[URLPattern]:
+    """The same URL patterns, every view marked: for an included app whose pages all act
+    for someone else (the Seller Center stand-in, which imports nothing of ours)."""
+    return [
+        URLPattern(p.pattern, allowed_when_blacklisted(p.callback), p.default_args, p.name)
+        for p in patterns
+    ]

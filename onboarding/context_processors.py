@@ -1,0 +1,54 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Notification, partner_roles_of
+
+# SPEC §1.6: the left menu of each partner role, after Home and My Account, as
+# (label, URL name, query string).
+SERVICE_MENU = [
+    (_("Service category"), "accounts:profile", "?tab=categories"),
+    (_("Notifications"), "onboarding:notifications", ""),
+]
+DEVELOPER_MENU = [
+    (_("App & Service"), "apps_services:app-list", ""),
+    (_("Compliance review"), "compliance:overview", ""),
+    (_("Service category"), "accounts:profile", "?tab=categories"),
+    (_("Notifications"), "onboarding:notifications", ""),
+]
+OWN_SHOP_MENU = [(_("Seller verification"), "apps_services:seller-verification", "")]
+ROLE_EXTRAS = {
+    # Both "Shop registration" categories (SPEC §2.2) lead to the same service.
+    "tiktok-shop-partner": [(_("Shop registration"), "referrals:service-list", "")],
+    "seller-service-partner": [(_("Shop registration"), "referrals:service-list", "")],
+}
+APPLICANT_MENU = (_("App & Service"), "apps_services:app-list")
+
+
+def partner_shell(request):
+    """What the shell (top bar, left menu) needs on every page: two queries at most."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    # The roles applied for, each flagged when approved at least once: one query.
+    applied = list(partner_roles_of(user))
+    roles = [role for role in applied if role.held]
+    active = next((r for r in roles if r.pk == user.active_role_id), roles[0] if roles else None)
+    menu = _menu(active)
+    applicant = any(role.is_developer for role in applied)
+    if applicant and (active is None or not active.is_developer):
+        # SPEC §3.6: a developer may build apps while certification is pending.
+        menu.append((APPLICANT_MENU[0], reverse(APPLICANT_MENU[1])))
+    return {
+        "partner_roles": roles,
+        "active_role": active,
+        "role_menu": menu,
+        "unread_notifications": Notification.objects.filter(user=user, read_at=None).count(),
+    }
+
+
+def _menu(role) -> list[tuple[str, str]]:
+    if role is None:
+        return []
+    items = DEVELOPER_MENU if role.is_developer else SERVICE_MENU
+    extras = [*(OWN_SHOP_MENU if role.builds_for_own_shop else []), *ROLE_EXTRAS.get(role.code, [])]
+    return [(label, reverse(name) + query) for label, name, query in [*extras, *items]]
