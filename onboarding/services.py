@@ -13,6 +13,8 @@ from django_fsm import TransitionNotAllowed
 from accounts.models import User
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from categories.rules import check_selection
+from reviews import services as reviews
+from reviews.services import AlreadyDecided, DecisionRefused
 
 from .models import (
     Application,
@@ -22,14 +24,6 @@ from .models import (
     Notification,
     State,
 )
-
-
-class DecisionRefused(Exception):
-    """A review decision that cannot be applied; the message is for the reviewer."""
-
-
-class AlreadyDecided(DecisionRefused):
-    pass
 
 
 class SubmissionRefused(Exception):
@@ -155,13 +149,7 @@ def submit_application(*, application_id: int, by: User) -> Application:
         errors = application.submission_errors()
         if errors:
             raise SubmissionRefused(_("Some required information is missing."), errors)
-        step = {
-            State.DRAFT: application.submit,
-            State.REJECTED: application.resubmit,
-            State.APPROVED: application.submit_changes,
-        }[application.state]
-        step(by=by)
-        application.save()
+        reviews.transition(application, application.submission_step(), by=by)
     return application
 
 
@@ -179,39 +167,11 @@ def decide_application(
     reason: str = "",
     field_reasons: dict[str, str] | None = None,
 ) -> Application:
-    """Approve or reject an application pending review.
-
-    The row is locked first, so of two reviewers deciding at once the second waits, then
-    finds the application decided and gets AlreadyDecided; the loser changes nothing.
-    """
-    if not approve and not (reason or "").strip():
-        raise DecisionRefused(_("Give the partner a reason for the rejection."))
-    with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application_id)
-        if application.state in (State.APPROVED, State.REJECTED):
-            raise AlreadyDecided(
-                _(
-                    "This application was already decided by someone else (it is now "
-                    "%(state)s). Nothing was changed."
-                )
-                % {"state": application.get_state_display()}
-            )
-        try:
-            if approve:
-                application.approve(by=by)
-            else:
-                application.reject(by=by, reason=reason, field_reasons=field_reasons)
-        except TransitionNotAllowed as exc:
-            raise DecisionRefused(
-                _("Only applications pending review can be decided; this one is %(state)s.")
-                % {"state": application.get_state_display()}
-            ) from exc
-        except PermissionError as exc:
-            raise DecisionRefused(
-                _("Only staff in the Reviewers group can approve or reject applications.")
-            ) from exc
-        application.save()
-    return application
+    """Approve or reject an application pending review (see `reviews.services.decide`)."""
+    application = Application.objects.get(pk=application_id)
+    return reviews.decide(
+        application, by=by, approve=approve, reason=reason, field_reasons=field_reasons
+    )
 
 
 # --- Compliance and legal review (SPEC §3.14) ---------------------------------------------
