@@ -1,10 +1,29 @@
 """Running the review lifecycle: the row lock, the transition, the save, the audit row and
 the effects queued for after the commit, in one place for every reviewed model."""
 
-from django.db import transaction
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+from django.db import models, transaction
 from django_fsm import TransitionNotAllowed, can_proceed
 
-from .models import ReviewedModel
+from .models import Effect, ReviewedModel
+
+
+class Lifecycle(Protocol):
+    """What `transition` needs of a model: ReviewedModel has it; a model with another state
+    machine (an app's publish/review/deactivate) provides the same two methods."""
+
+    state: str
+
+    def save(self, *args, **kwargs) -> None: ...
+
+    def history_entry(self, *, by, name: str, source: str) -> models.Model: ...
+
+    def effects_after(self, name: str, *, by) -> Iterable[Effect]: ...
+
+
+T = TypeVar("T", bound=Lifecycle)
 
 
 class DecisionRefused(Exception):
@@ -21,12 +40,13 @@ def lock(obj: ReviewedModel, **filters) -> ReviewedModel:
     return type(obj)._default_manager.select_for_update().get(pk=obj.pk, **filters)
 
 
-def transition(obj: ReviewedModel, name: str, *, by, **kwargs) -> ReviewedModel:
+def transition(obj: T, name: str, *, by, **kwargs) -> T:
     """Run transition `name` on `obj` as `by`, save it, record the audit row, and queue the
     model's effects for after the commit.
 
-    The caller holds the row lock (see `lock`). The transition checks `by` against its
-    `permission` (PermissionError) and its source state and conditions
+    The caller holds the row lock (see `lock`). `history_entry` and `effects_after` run in
+    the transaction; the effects they return run after it commits. The transition checks
+    `by` against its `permission` (PermissionError), and its source state and conditions
     (TransitionNotAllowed); a refused one changes, records and queues nothing. A stale copy
     saved over a newer state raises ConcurrentTransition and rolls the whole step back.
     """
