@@ -159,6 +159,46 @@ def submit_applications(*, applications: Iterable[Application], by: User) -> lis
         return [submit_application(application_id=a.pk, by=by) for a in applications]
 
 
+def save_applications(
+    *,
+    user: User,
+    applications: list[Application],
+    entity: CompanyEntity | None = None,
+    submit: bool = False,
+) -> list[Application]:
+    """Keep what the partner typed on a batch page, and with `submit` send the batch to
+    review, all in one transaction.
+
+    `entity` (None when it is read-only) and `applications` carry the new values, unsaved.
+    One category applied for in several markets shares its category info: the first
+    application of each category is the one that was edited. A refused Submit raises
+    SubmissionRefused; what was typed into a draft is kept, but changes to approved
+    information are rolled back, as they change only by going to review. ConcurrentTransition
+    means another request submitted these meanwhile; this one changed nothing.
+    """
+    approved = any(a.state == State.APPROVED for a in applications)
+    refused = None
+    with transaction.atomic():
+        if entity is not None:
+            entity.save()
+        edited = {}
+        for application in applications:
+            first = edited.setdefault(application.category_id, application)
+            for name in Application.CATEGORY_INFO_FIELDS:
+                setattr(application, name, getattr(first, name))
+            application.save()
+        if submit:
+            try:
+                submit_applications(applications=applications, by=user)
+            except SubmissionRefused as exc:
+                if approved:
+                    raise
+                refused = exc
+    if refused is not None:
+        raise refused
+    return applications
+
+
 def decide_application(
     *,
     application_id: int,
