@@ -341,10 +341,6 @@ class Application(ReviewedModel):
 
     # --- what the partner still has to do ------------------------------------------------
 
-    @property
-    def is_editable(self) -> bool:
-        return self.state in (State.DRAFT, State.REJECTED, State.APPROVED)
-
     def submission_errors(self) -> dict[str, str]:
         """Everything Submit still needs, keyed by field; entity fields are "entity-<name>"."""
         errors = {

@@ -144,12 +144,13 @@ def submit_application(*, application_id: int, by: User) -> Application:
     """Send one application (draft, rejected or edited-after-approval) to review."""
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application_id, user=by)
-        if application.state == State.PENDING_REVIEW:
-            return application  # submitting twice (double click) is not an error
+        step = application.submission_step()
+        if step is None:
+            return application  # pending: submitting twice (double click) is not an error
         errors = application.submission_errors()
         if errors:
             raise SubmissionRefused(_("Some required information is missing."), errors)
-        reviews.transition(application, application.submission_step(), by=by)
+        reviews.transition(application, step, by=by)
     return application
 
 

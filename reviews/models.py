@@ -48,12 +48,8 @@ class ReviewState(models.TextChoices):
     REJECTED = "rejected", _("Not approved")
 
 
-# The step that sends a reviewed thing (back) to review, from each state it can leave.
-SUBMISSION_STEPS = {
-    ReviewState.DRAFT: "submit",
-    ReviewState.REJECTED: "resubmit",
-    ReviewState.APPROVED: "submit_changes",
-}
+# The transitions that send a reviewed thing (back) to review.
+SUBMISSION_STEPS = ("submit", "resubmit", "submit_changes")
 
 
 def _is_complete(instance) -> bool:
@@ -229,7 +225,15 @@ class ReviewedModel(ConcurrentTransitionMixin, models.Model):
 
     def submission_step(self) -> str | None:
         """The transition that sends this to review from its state (None while pending)."""
-        return SUBMISSION_STEPS.get(self.state)
+        for name in SUBMISSION_STEPS:
+            if can_proceed(getattr(self, name), check_conditions=False):
+                return name
+        return None
+
+    @property
+    def is_editable(self) -> bool:
+        """The partner may change it: it is not under review."""
+        return self.submission_step() is not None
 
     @property
     def is_decided(self) -> bool:
