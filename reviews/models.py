@@ -20,7 +20,13 @@ Hooks a concrete model fills in (all optional except `review_permission`):
 - `refusal_messages`: what a reviewer reads when a decision is refused.
 
 The audit model is a `ReviewTransition` subclass with a ForeignKey to the concrete model
-whose related_name is "transitions".
+whose related_name is "transitions"; `history_entry()` builds its rows (a step that is not a
+transition, like a reviewer requiring a review, passes its own name and reason).
+
+For services and pages: `submission_step()` (which of submit / resubmit / submit_changes
+`can_proceed` from the state, None while pending), `is_editable`, `is_decided`,
+`status_badge()`. Every transition is `guarded`: a user its `permission` refuses gets a
+PermissionError, whoever calls it; `reviews.services` runs them.
 """
 
 import functools
