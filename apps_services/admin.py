@@ -4,7 +4,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from partner_center.review_admin import DecisionAdminMixin
+from reviews.admin import ReviewAdminMixin
 
 from . import services
 from .models import (
@@ -57,7 +57,7 @@ class RejectAppForm(forms.Form):
 
 
 @admin.register(App)
-class AppAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class AppAdmin(ReviewAdminMixin, admin.ModelAdmin):
     """App review (SPEC §4.2) and support. Read-only: the secret is never shown here (only
     its owner can reveal it), apps are never deleted, and states move only through the
     review buttons, which run the FSM transitions through `services`."""
@@ -108,6 +108,7 @@ class AppAdmin(DecisionAdminMixin, admin.ModelAdmin):
         return False
 
     review_permission = REVIEW_PERMISSION
+    approve_transition = "approve_review"
 
     def decide(self, request, object_id, **decision) -> None:
         try:
@@ -128,7 +129,16 @@ class AppAdmin(DecisionAdminMixin, admin.ModelAdmin):
         return RejectAppForm(request.POST or None)
 
     def reject_context(self, obj) -> dict:
-        return {"title": _("Reject app %(name)s") % {"name": obj.name}}
+        return {
+            "title": _("Reject app %(name)s") % {"name": obj.name},
+            "intro": _(
+                'Reject app %(name)s of %(user)s in app review. It goes back to "Not '
+                'published"; the developer sees the reason on the app page and can publish '
+                "again after fixing it."
+            )
+            % {"name": obj.name, "user": obj.owner},
+            "submit_label": _("Reject app"),
+        }
 
 
 @admin.register(AppEvent)

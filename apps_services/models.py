@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from onboarding.models import Application
 from onboarding.uploads import DocumentField
+from reviews.models import guarded
 from sellers.directory import get_directory
 from sellers.models import SellerType
 
@@ -258,11 +259,7 @@ class App(ConcurrentTransitionMixin, models.Model):
         # bring the app back either.
         if self.pk and App.objects.filter(pk=self.pk, state=AppState.DEACTIVATED).exists():
             raise AppDeactivated()
-        effects = self.__dict__.pop("_pending_effects", [])
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            for effect in effects:
-                effect()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("apps_services:app-detail", kwargs={"pk": self.pk})
@@ -322,12 +319,6 @@ class App(ConcurrentTransitionMixin, models.Model):
         )
         self.secret_encrypted = crypto.encrypt(secrets.token_hex(SECRET_LENGTH_BYTES))
         self.secret_rotated_at = now
-        self._record(
-            by,
-            AppEvent.Kind.SECRET_ROTATED,
-            note=_("The previous secret stays valid until %(until)s UTC.")
-            % {"until": self.previous_secret_expires_at.strftime("%Y-%m-%d %H:%M")},
-        )
 
     # --- rules -------------------------------------------------------------------------------
 
@@ -417,9 +408,11 @@ class App(ConcurrentTransitionMixin, models.Model):
         return None
 
     # --- transitions -------------------------------------------------------------------------
-    # A transition body only checks who acts and sets fields; the audit row is recorded here
-    # and written by save(), in the same transaction as the state change.
+    # A transition body only sets fields; `guarded` checks its permission once. The service
+    # that saves the app records the audit row and runs the effects
+    # (`reviews.services.transition`, through `history_entry` and `effects_after`).
 
+    @guarded
     @transition(
         field=state,
         source=AppState.DRAFT,
@@ -430,10 +423,9 @@ class App(ConcurrentTransitionMixin, models.Model):
     )
     def publish(self, *, by):
         """A custom app goes online at once once the developer is certified (SPEC §4.4)."""
-        self._require(is_owner, by)
         self.published_at = timezone.now()
-        self._record(by, AppEvent.Kind.PUBLISHED, target=AppState.PUBLISHED)
 
+    @guarded
     @transition(
         field=state,
         source=AppState.DRAFT,
@@ -443,10 +435,9 @@ class App(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Submit for app review")},
     )
     def submit_for_review(self, *, by):
-        self._require(is_owner, by)
         self.review_note = ""
-        self._record(by, AppEvent.Kind.SUBMITTED, target=AppState.IN_REVIEW)
 
+    @guarded
     @transition(
         field=state,
         source=AppState.IN_REVIEW,
@@ -455,10 +446,9 @@ class App(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Approve and publish")},
     )
     def approve_review(self, *, by):
-        self._require(can_review, by)
         self.published_at = timezone.now()
-        self._record(by, AppEvent.Kind.REVIEW_APPROVED, target=AppState.PUBLISHED)
 
+    @guarded
     @transition(
         field=state,
         source=AppState.IN_REVIEW,
@@ -467,13 +457,12 @@ class App(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Reject")},
     )
     def reject_review(self, *, by, reason: str):
-        self._require(can_review, by)
         reason = (reason or "").strip()
         if not reason:
             raise ValueError("A rejection needs a reason the developer can act on.")
         self.review_note = reason
-        self._record(by, AppEvent.Kind.REVIEW_REJECTED, target=AppState.DRAFT, note=reason)
 
+    @guarded
     @transition(
         field=state,
         source=[AppState.DRAFT, AppState.IN_REVIEW, AppState.PUBLISHED],
@@ -483,10 +472,7 @@ class App(ConcurrentTransitionMixin, models.Model):
     )
     def deactivate(self, *, by):
         """Final (SPEC §4.5): the app goes offline for good and its authorizations end."""
-        self._require(is_owner_or_reviewer, by)
         self.deactivated_at = timezone.now()
-        self._record(by, AppEvent.Kind.DEACTIVATED, target=AppState.DEACTIVATED)
-        self._effects.append(self._end_authorizations)
 
     def _end_authorizations(self) -> None:
         """Revoke every access and refresh token of this app and end its seller
@@ -497,38 +483,60 @@ class App(ConcurrentTransitionMixin, models.Model):
         AccessToken.objects.filter(app=self).revoke()
         RefreshToken.objects.filter(app=self).revoke()
 
-    # --- bookkeeping -------------------------------------------------------------------------
+    # --- bookkeeping: what `reviews.services.transition` asks ----------------------------------
 
-    def _require(self, check, by) -> None:
-        if not check(self, by):
-            raise PermissionError("This user may not run this transition on this app.")
+    TRANSITION_EVENTS = {
+        "publish": "published",
+        "submit_for_review": "submitted",
+        "approve_review": "review_approved",
+        "reject_review": "review_rejected",
+        "deactivate": "deactivated",
+    }
 
-    @property
-    def _effects(self) -> list:
-        return self.__dict__.setdefault("_pending_effects", [])
-
-    def _record(self, by, kind, *, target: str = "", note: str = "", ip: str | None = None):
-        event = AppEvent(
+    def history_entry(self, *, by, name: str, source: str, reason=None) -> "AppEvent":
+        """The (unsaved) audit row of transition `name`, just taken from `source`."""
+        note = self.review_note if name == "reject_review" else ""
+        return AppEvent(
             app=self,
             by=by,
-            kind=kind,
-            source=self.state if target else "",
-            target=target,
-            note=str(note),
-            ip=ip,
+            kind=self.TRANSITION_EVENTS[name],
+            source=source,
+            target=self.state,
+            note=note if reason is None else reason,
         )
-        self._effects.append(event.save)
+
+    def effects_after(self, name: str, *, by) -> tuple:
+        """Written with the transition; nothing waits for the commit."""
+        if name == "deactivate":
+            self._end_authorizations()
+        return ()
 
     def record_edit(self, *, by, fields) -> None:
         self._refuse_if_deactivated()
-        self._record(by, AppEvent.Kind.EDITED, note=", ".join(sorted(fields)))
+        AppEvent.objects.create(
+            app=self, by=by, kind=AppEvent.Kind.EDITED, note=", ".join(sorted(fields))
+        )
 
     def record_reveal(self, *, by, ip: str | None) -> None:
-        # Written at once: a reveal changes nothing on the app, so nothing saves it.
         AppEvent.objects.create(app=self, by=by, kind=AppEvent.Kind.SECRET_REVEALED, ip=ip)
 
     def record_creation(self, *, by) -> None:
-        self._record(by, AppEvent.Kind.CREATED, target=AppState.DRAFT)
+        AppEvent.objects.create(
+            app=self,
+            by=by,
+            kind=AppEvent.Kind.CREATED,
+            source=AppState.DRAFT,
+            target=AppState.DRAFT,
+        )
+
+    def record_rotation(self, *, by) -> None:
+        AppEvent.objects.create(
+            app=self,
+            by=by,
+            kind=AppEvent.Kind.SECRET_ROTATED,
+            note=_("The previous secret stays valid until %(until)s UTC.")
+            % {"until": self.previous_secret_expires_at.strftime("%Y-%m-%d %H:%M")},
+        )
 
     def _refuse_if_deactivated(self) -> None:
         if self.state == AppState.DEACTIVATED:

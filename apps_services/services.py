@@ -17,6 +17,7 @@ from accounts.models import User
 from categories.models import Market, ServiceCategory
 from onboarding.models import Application
 from partner_center import throttle
+from reviews import services as reviews
 from sellers.directory import get_directory
 
 from .models import (
@@ -201,8 +202,8 @@ def create_app(
         while App.objects.filter(service_id=app.service_id).exists():
             app.service_id = App.new_service_id()
         app.clean_fields(exclude=["state"])  # the FSM field is protected, and set
-        app.record_creation(by=user)
         app.save()
+        app.record_creation(by=user)
     return app
 
 
@@ -233,8 +234,8 @@ def update_app(
             return app
         app.check_rules(allow_local_http=allow_local_http)
         app.clean_fields(exclude=[f.name for f in App._meta.fields if f.name not in changed])
-        app.record_edit(by=by, fields=changed)
         app.save()
+        app.record_edit(by=by, fields=changed)
     return app
 
 
@@ -247,12 +248,11 @@ def publish_app(*, app_id: int, by: User) -> App:
         refusal = app.publish_refusal()
         if refusal:
             raise AppActionRefused(refusal)
-        step = app.publish if app.app_type == AppType.CUSTOM else app.submit_for_review
+        step = "publish" if app.app_type == AppType.CUSTOM else "submit_for_review"
         try:
-            step(by=by)
+            reviews.transition(app, step, by=by)
         except TransitionNotAllowed as exc:
             raise AppActionRefused(app.publish_refusal() or str(exc)) from exc
-        app.save()
     return app
 
 
@@ -267,16 +267,13 @@ def review_app(*, app_id: int, by: User, approve: bool, reason: str = "") -> App
                 _("Only apps in review can be decided; this one is %(state)s.")
                 % {"state": app.get_state_display()}
             )
+        step, details = ("approve_review", {}) if approve else ("reject_review", {"reason": reason})
         try:
-            if approve:
-                app.approve_review(by=by)
-            else:
-                app.reject_review(by=by, reason=reason)
+            reviews.transition(app, step, by=by, **details)
         except PermissionError as exc:
             raise AppActionRefused(
                 _("Only staff with the app review permission can decide app reviews.")
             ) from exc
-        app.save()
     return app
 
 
@@ -289,10 +286,9 @@ def deactivate_app(*, app_id: int, by: User) -> App:
         if app.is_deactivated:
             raise AppActionRefused(_("This app is already deactivated."))
         try:
-            app.deactivate(by=by)
+            reviews.transition(app, "deactivate", by=by)
         except PermissionError as exc:
             raise AppActionRefused(_("Only the app's developer can deactivate it.")) from exc
-        app.save()
     return app
 
 
@@ -313,6 +309,7 @@ def rotate_app_secret(*, app_id: int, by: User) -> App:
         app = _lock(app_id, owner=by)
         app.rotate_secret(by=by)
         app.save()
+        app.record_rotation(by=by)
     return app
 
 

@@ -16,8 +16,8 @@ from onboarding.models import (
     ApplicationQuerySet,
     CompanyEntity,
     Notification,
-    TransitionLabels,
 )
+from reviews.models import TransitionLabels
 
 COMPLIANCE_PERMISSION = "compliance.review_compliance"
 # The markets (and registration regions) where compliance review is always required.

@@ -8,7 +8,8 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.models import User
 from onboarding.models import Notification
-from onboarding.services import AlreadyDecided, DecisionRefused, SubmissionRefused
+from onboarding.services import SubmissionRefused
+from reviews.services import AlreadyDecided, DecisionRefused
 
 from .models import ComplianceReview, ComplianceState
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from compliance.models import COMPLIANCE_PERMISSION  # the application page's link to it
-from partner_center.review_admin import DecisionAdminMixin
+from reviews.admin import ReviewAdminMixin
 
 from . import services
 from .forms import RejectForm, field_label
@@ -252,7 +252,7 @@ class TransitionInline(HistoryColumns, admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class ApplicationAdmin(ReviewAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/onboarding/application/change_form.html"
     # The reviewer's key columns first and short, so they show at 1366 px beside the filters;
     # the region is a filter on the right and a field on the detail page.
@@ -476,7 +476,16 @@ class ApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
         return {"reason": form.cleaned_data["reason"], "field_reasons": form.field_reasons()}
 
     def reject_context(self, obj) -> dict:
-        return {"title": _("Reject application #%(pk)s") % {"pk": obj.pk}}
+        return {
+            "title": _("Reject application #%(pk)s") % {"pk": obj.pk},
+            "intro": _(
+                "Reject %(category)s in %(market)s for %(user)s. The partner sees the reason "
+                'behind "Fix it", and the per-field notes beside each field.'
+            )
+            % {"category": obj.category, "market": obj.market, "user": obj.user},
+            "submit_label": _("Reject application"),
+            "field_notes": True,
+        }
 
     @admin.action(description=gettext_lazy("Approve selected applications"), permissions=["review"])
     def approve_selected(self, request, queryset):

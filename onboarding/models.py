@@ -11,10 +11,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from phonenumber_field.modelfields import PhoneNumberField
 
 from categories.models import PartnerRole, Track
+from reviews.models import ReviewedModel, ReviewState, ReviewTransition
 
 from .names import validate_partner_name
 from .uploads import DocumentField
@@ -214,14 +214,6 @@ class CompanyEntity(models.Model):
             self.approved_at = now
 
 
-def can_review(instance, user) -> bool:
-    return bool(user and user.is_active and user.is_staff and user.has_perm(REVIEW_PERMISSION))
-
-
-def is_owner(instance, user) -> bool:
-    return bool(user and user.pk == instance.user_id)
-
-
 class NotADraft(Exception):
     """Only a draft application can be deleted."""
 
@@ -229,11 +221,7 @@ class NotADraft(Exception):
         super().__init__(_("Only a draft can be deleted; this application was submitted."))
 
 
-class State(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PENDING_REVIEW = "pending_review", _("Pending review")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Not approved")
+State = ReviewState
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -280,12 +268,26 @@ def partner_roles_of(user):
     )
 
 
-class Application(ConcurrentTransitionMixin, models.Model):
+class Application(ReviewedModel):
     """One category in one target market (SPEC §3.1); a `batch` groups the up-to-4 categories
-    chosen together on one Get Started page (SPEC §3.2)."""
+    chosen together on one Get Started page (SPEC §3.2). Its review lifecycle is
+    `ReviewedModel`'s; the hooks below fill it in."""
 
     # Category info Submit needs; the supporting document and case link are optional.
     REQUIRED_FIELDS = ("service_plan", "team_size")
+    # What one category needs beyond the entity; the same for each of its markets.
+    CATEGORY_INFO_FIELDS = ("service_plan", "team_size", "case_url", "supporting_document")
+
+    review_permission = REVIEW_PERMISSION
+    refusal_messages = {
+        "decided": _(
+            "This application was already decided by someone else (it is now "
+            "%(state)s). Nothing was changed."
+        ),
+        "not_pending": _("Only applications pending review can be decided; this one is %(state)s."),
+        "not_reviewer": _("Only staff in the Reviewers group can approve or reject applications."),
+        "no_reason": _("Give the partner a reason for the rejection."),
+    }
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications"
@@ -306,9 +308,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
         related_name="applications",
         verbose_name=_("business category"),
     )
-    state = FSMField(
-        _("status"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
-    )
     service_plan = models.TextField(
         _("how you will serve in this category"), max_length=2000, blank=True
     )
@@ -321,20 +320,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
     approved_at = models.DateTimeField(
         _("first approved at"), null=True, blank=True, editable=False
     )
-    rejection_reason = models.TextField(_("reason"), blank=True, editable=False)
     field_reasons = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = ApplicationQuerySet.as_manager()
@@ -364,23 +352,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.category.display_name} · {self.market.code} · {self.user}"
 
-    def save(self, *args, **kwargs):
-        # The effects a transition recorded (audit row, notification, entity approval) are
-        # written with the state change or not at all, whichever entry point saved it.
-        effects = self.__dict__.pop("_pending_effects", [])
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            for effect in effects:
-                effect()
-
     def get_absolute_url(self) -> str:
         return reverse("onboarding:application-detail", kwargs={"pk": self.pk})
 
     # --- what the partner still has to do ------------------------------------------------
-
-    @property
-    def is_editable(self) -> bool:
-        return self.state in (State.DRAFT, State.REJECTED, State.APPROVED)
 
     def submission_errors(self) -> dict[str, str]:
         """Everything Submit still needs, keyed by field; entity fields are "entity-<name>"."""
@@ -400,9 +375,6 @@ class Application(ConcurrentTransitionMixin, models.Model):
             )
         return errors
 
-    def is_complete(self) -> bool:
-        return not self.submission_errors()
-
     def discard(self) -> None:
         """Delete a draft the partner no longer wants. Only a draft: once submitted, an
         application and its history stay, whoever asks (view, admin or shell)."""
@@ -410,164 +382,45 @@ class Application(ConcurrentTransitionMixin, models.Model):
             raise NotADraft()
         self.delete()
 
-    # --- transitions ---------------------------------------------------------------------
-    # A transition body only checks who acts and sets fields; the audit row, the
-    # notification and the entity approval are recorded here and written by save(), in the
-    # same transaction as the state change.
+    # --- the review lifecycle's hooks (reviews.models.ReviewedModel) ----------------------
 
-    @transition(
-        field=state,
-        source=State.DRAFT,
-        target=State.PENDING_REVIEW,
-        conditions=[is_complete],
-        permission=is_owner,
-        custom={"label": _("Submit")},
-    )
-    def submit(self, *, by):
-        self._start_review(by, "submit")
+    def approving(self, *, by) -> None:
+        self.approved_at = self.approved_at or self.decided_at
+        self.field_reasons = {}
 
-    @transition(
-        field=state,
-        source=State.REJECTED,
-        target=State.PENDING_REVIEW,
-        conditions=[is_complete],
-        permission=is_owner,
-        custom={"label": _("Resubmit")},
-    )
-    def resubmit(self, *, by):
-        self._start_review(by, "resubmit")
-
-    @transition(
-        field=state,
-        source=State.APPROVED,
-        target=State.PENDING_REVIEW,
-        conditions=[is_complete],
-        permission=is_owner,
-        custom={"label": _("Submit changes")},
-    )
-    def submit_changes(self, *, by):
-        """Approved category info was edited: it goes back to review (SPEC §3.7)."""
-        self._start_review(by, "submit_changes")
-
-    @transition(
-        field=state,
-        source=State.PENDING_REVIEW,
-        target=State.APPROVED,
-        permission=can_review,
-        custom={"label": _("Approve")},
-    )
-    def approve(self, *, by):
-        self._require_reviewer(by)
-        now = timezone.now()
-        self.decided_at, self.decided_by = now, by
-        self.approved_at = self.approved_at or now
-        self.rejection_reason, self.field_reasons = "", {}
-        self._record(by, "approve", State.APPROVED)
-        self._effects.append(self._approve_entity)
-        self._effects.append(partial(self._announce_decision, approved=True))
-
-    @transition(
-        field=state,
-        source=State.PENDING_REVIEW,
-        target=State.REJECTED,
-        permission=can_review,
-        custom={"label": _("Reject")},
-    )
-    def reject(self, *, by, reason: str, field_reasons: dict | None = None):
-        self._require_reviewer(by)
-        reason = (reason or "").strip()
-        if not reason:
-            raise ValueError("A rejection needs a reason the partner can act on.")
-        self.decided_at, self.decided_by = timezone.now(), by
-        self.rejection_reason = reason
+    def rejecting(self, *, by, field_reasons: dict[str, str] | None = None) -> None:
         self.field_reasons = {k: v for k, v in (field_reasons or {}).items() if v}
-        self._record(by, "reject", State.REJECTED, reason, self.field_reasons)
-        self._effects.append(partial(self._announce_decision, approved=False))
 
-    def _start_review(self, by, name: str) -> None:
-        if not is_owner(self, by):
-            raise PermissionError("Only the partner who owns an application can submit it.")
-        self.submitted_at = timezone.now()
-        self._record(by, name, State.PENDING_REVIEW)
+    def audit_details(self, name: str) -> dict:
+        return {"field_reasons": self.field_reasons} if name == "reject" else {}
 
-    def _require_reviewer(self, by) -> None:
-        if not can_review(self, by):
-            raise PermissionError("Only staff in the Reviewers group can decide applications.")
-
-    @property
-    def _effects(self) -> list:
-        return self.__dict__.setdefault("_pending_effects", [])
-
-    def _record(self, by, name, target, reason="", field_reasons=None) -> None:
-        row = ApplicationTransition(
-            application=self,
-            by=by,
-            name=name,
-            source=self.state,
-            target=target,
-            reason=reason,
-            field_reasons=field_reasons or {},
-        )
-        self._effects.append(row.save)
-
-    def _approve_entity(self) -> None:
+    def on_approved(self, *, by) -> list:
+        # The first approved application freezes the company entity (SPEC §3.9).
         entity = CompanyEntity.objects.filter(user_id=self.user_id).first()
         if entity is not None:
             entity.mark_approved()
+        return self._announce_decision(approved=True)
 
-    def _announce_decision(self, *, approved: bool) -> None:
+    def on_rejected(self, *, by) -> list:
+        return self._announce_decision(approved=False)
+
+    def _announce_decision(self, *, approved: bool) -> list:
+        """The notification row commits with the decision; its email is queued after."""
         from . import emails
+        from .tasks import queue_delivery
 
-        Notification.announce(**emails.decision_notification(self, approved=approved))
-
-    # --- for the partner's pages ---------------------------------------------------------
-
-    def status_badge(self) -> str:
-        return {
-            State.DRAFT: "",
-            State.PENDING_REVIEW: "badge-warn",
-            State.APPROVED: "badge-ok",
-            State.REJECTED: "badge-err",
-        }[self.state]
+        notification = Notification.objects.create(
+            **emails.decision_notification(self, approved=approved)
+        )
+        return [partial(queue_delivery, notification.pk)]
 
 
-# What each recorded step was, for the people reading a history (partner and reviewer).
-TRANSITION_LABELS = {
-    "submit": _("Submitted for review"),
-    "resubmit": _("Modified and resubmitted"),
-    "submit_changes": _("Changes submitted for review"),
-    "approve": _("Approved"),
-    "reject": _("Not approved"),
-    "mark_required": _("Compliance review required by the platform:"),
-}
-
-
-class TransitionLabels:
-    """A history row as words, in the reader's language: its step and its states."""
-
-    def get_name_display(self) -> str:
-        return str(TRANSITION_LABELS.get(self.name, self.name))
-
-    def change_display(self) -> str:
-        if self.source == self.target:
-            return self.get_target_display()
-        return f"{self.get_source_display()} → {self.get_target_display()}"
-
-
-class ApplicationTransition(TransitionLabels, models.Model):
+class ApplicationTransition(ReviewTransition):
     """The audit trail: who moved an application from which state to which, when, and why."""
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="transitions"
     )
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now)
-    name = models.CharField(max_length=32)
-    source = models.CharField(max_length=32, choices=State.choices)
-    target = models.CharField(max_length=32, choices=State.choices)
-    reason = models.TextField(blank=True)
     field_reasons = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -575,9 +428,6 @@ class ApplicationTransition(TransitionLabels, models.Model):
         verbose_name = _("review history entry")
         verbose_name_plural = _("review history")
         indexes = [models.Index(fields=["application", "at"], name="onboarding_app_timeline")]
-
-    def __str__(self) -> str:
-        return f"{self.get_name_display()}: {self.change_display()}"
 
 
 class NotificationQuerySet(models.QuerySet):

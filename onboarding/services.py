@@ -7,25 +7,17 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_fsm import TransitionNotAllowed
 
 from accounts.models import User
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from categories.rules import check_selection
+from reviews import services as reviews
 
 from .models import (
     Application,
     CompanyEntity,
     State,
 )
-
-
-class DecisionRefused(Exception):
-    """A review decision that cannot be applied; the message is for the reviewer."""
-
-
-class AlreadyDecided(DecisionRefused):
-    pass
 
 
 class SubmissionRefused(Exception):
@@ -146,18 +138,13 @@ def submit_application(*, application_id: int, by: User) -> Application:
     """Send one application (draft, rejected or edited-after-approval) to review."""
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application_id, user=by)
-        if application.state == State.PENDING_REVIEW:
-            return application  # submitting twice (double click) is not an error
+        step = application.submission_step()
+        if step is None:
+            return application  # pending: submitting twice (double click) is not an error
         errors = application.submission_errors()
         if errors:
             raise SubmissionRefused(_("Some required information is missing."), errors)
-        step = {
-            State.DRAFT: application.submit,
-            State.REJECTED: application.resubmit,
-            State.APPROVED: application.submit_changes,
-        }[application.state]
-        step(by=by)
-        application.save()
+        reviews.transition(application, step, by=by)
     return application
 
 
@@ -165,6 +152,46 @@ def submit_applications(*, applications: Iterable[Application], by: User) -> lis
     """Submit a batch: all of it goes to review, or none of it does."""
     with transaction.atomic():
         return [submit_application(application_id=a.pk, by=by) for a in applications]
+
+
+def save_applications(
+    *,
+    user: User,
+    applications: list[Application],
+    entity: CompanyEntity | None = None,
+    submit: bool = False,
+) -> list[Application]:
+    """Keep what the partner typed on a batch page, and with `submit` send the batch to
+    review, all in one transaction.
+
+    `entity` (None when it is read-only) and `applications` carry the new values, unsaved.
+    One category applied for in several markets shares its category info: the first
+    application of each category is the one that was edited. A refused Submit raises
+    SubmissionRefused; what was typed into a draft is kept, but changes to approved
+    information are rolled back, as they change only by going to review. ConcurrentTransition
+    means another request submitted these meanwhile; this one changed nothing.
+    """
+    approved = any(a.state == State.APPROVED for a in applications)
+    refused = None
+    with transaction.atomic():
+        if entity is not None:
+            entity.save()
+        edited = {}
+        for application in applications:
+            first = edited.setdefault(application.category_id, application)
+            for name in Application.CATEGORY_INFO_FIELDS:
+                setattr(application, name, getattr(first, name))
+            application.save()
+        if submit:
+            try:
+                submit_applications(applications=applications, by=user)
+            except SubmissionRefused as exc:
+                if approved:
+                    raise
+                refused = exc
+    if refused is not None:
+        raise refused
+    return applications
 
 
 def decide_application(
@@ -175,36 +202,8 @@ def decide_application(
     reason: str = "",
     field_reasons: dict[str, str] | None = None,
 ) -> Application:
-    """Approve or reject an application pending review.
-
-    The row is locked first, so of two reviewers deciding at once the second waits, then
-    finds the application decided and gets AlreadyDecided; the loser changes nothing.
-    """
-    if not approve and not (reason or "").strip():
-        raise DecisionRefused(_("Give the partner a reason for the rejection."))
-    with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application_id)
-        if application.state in (State.APPROVED, State.REJECTED):
-            raise AlreadyDecided(
-                _(
-                    "This application was already decided by someone else (it is now "
-                    "%(state)s). Nothing was changed."
-                )
-                % {"state": application.get_state_display()}
-            )
-        try:
-            if approve:
-                application.approve(by=by)
-            else:
-                application.reject(by=by, reason=reason, field_reasons=field_reasons)
-        except TransitionNotAllowed as exc:
-            raise DecisionRefused(
-                _("Only applications pending review can be decided; this one is %(state)s.")
-                % {"state": application.get_state_display()}
-            ) from exc
-        except PermissionError as exc:
-            raise DecisionRefused(
-                _("Only staff in the Reviewers group can approve or reject applications.")
-            ) from exc
-        application.save()
-    return application
+    """Approve or reject an application pending review (see `reviews.services.decide`)."""
+    application = Application.objects.get(pk=application_id)
+    return reviews.decide(
+        application, by=by, approve=approve, reason=reason, field_reasons=field_reasons
+    )

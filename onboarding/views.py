@@ -4,7 +4,6 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -263,16 +262,20 @@ def _edit(request, applications):
         if action == "save" and approved:
             messages.error(request, _("Changes to approved information go to review: submit them."))
         elif all(f.is_valid() for f in forms):
+            # The valid forms have set their values on the instances; the service saves them.
             try:
-                refused = _save_and_submit(
-                    request, entity_form, category_forms, applications, action, approved
+                services.save_applications(
+                    user=request.user,
+                    applications=[a for _c, apps, _f in category_forms for a in apps],
+                    entity=entity_form.instance if entity_form else None,
+                    submit=action == "submit",
                 )
             except ConcurrentTransition:
                 # A second click (or another tab) submitted these while this request ran:
                 # that one won, and this one, rolled back, changed nothing.
                 messages.info(request, _("These applications were submitted already."))
                 return redirect(_categories_tab())
-            if refused is not None:
+            except services.SubmissionRefused as refused:
                 _show_missing(refused.errors, entity_form, category_forms)
                 messages.error(request, _("Please complete the highlighted information to submit."))
             else:
@@ -291,37 +294,6 @@ def _edit(request, applications):
         "reasons": _reasons(applications),
     }
     return render(request, "onboarding/application_edit.html", context)
-
-
-def _save_and_submit(request, entity_form, category_forms, applications, action, approved):
-    """Save, and submit when asked. A draft keeps what was typed even when Submit is
-    refused; changes to approved info are kept only if they go to review."""
-    refused = None
-    try:
-        with transaction.atomic():
-            _save(entity_form, category_forms)
-            if action == "submit":
-                try:
-                    services.submit_applications(applications=applications, by=request.user)
-                except services.SubmissionRefused as exc:
-                    refused = exc
-                    if approved:
-                        raise
-    except services.SubmissionRefused:
-        pass
-    return refused
-
-
-def _save(entity_form, category_forms) -> None:
-    if entity_form is not None:
-        entity_form.save()
-    for _category, apps, form in category_forms:
-        first = form.save()
-        # One category applied for in several markets shares its category info.
-        for other in apps[1:]:
-            for name in CategoryInfoForm.Meta.fields:
-                setattr(other, name, getattr(first, name))
-            other.save()
 
 
 def _show_missing(errors, entity_form, category_forms) -> None:

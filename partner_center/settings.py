@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "categories",
+    "reviews",
     "onboarding",
     "compliance",
     "apps_services",

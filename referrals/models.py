@@ -8,9 +8,10 @@ service goes through (deactivate, re-publish). Clicks are counted on the link
 """
 
 import secrets
+from functools import partial
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from onboarding.models import Application
+from reviews.models import guarded
 from sellers.models import SellerType
 
 # 24 random bytes = 192 bits, 32 URL-safe characters: not guessable, not enumerable.
@@ -124,15 +126,6 @@ class ShopRegistrationService(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        # The audit rows a transition recorded are written with the state change, by whatever
-        # entry point saves it (services, admin, shell), or not at all.
-        events = self.__dict__.pop("_pending_events", [])
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            for event in events:
-                event.save()
-
     def get_absolute_url(self) -> str:
         return reverse("referrals:service-detail", kwargs={"pk": self.pk})
 
@@ -155,9 +148,12 @@ class ShopRegistrationService(ConcurrentTransitionMixin, models.Model):
         return (entity and (entity.partner_name or entity.legal_name)) or self.name
 
     # --- transitions ---------------------------------------------------------------------
-    # Bodies set fields and record the audit row; `services.py` locks the row, issues the
-    # links and refreshes the redirect cache after commit.
+    # Bodies only set fields; `guarded` checks the permission once. `services.py` locks the
+    # row, issues the links, and runs the step through `reviews.services.transition`, which
+    # records the audit row (`history_entry`) and refreshes the redirect cache after commit
+    # (`effects_after`).
 
+    @guarded
     @transition(
         field=state,
         source=[ServiceState.DRAFT, ServiceState.OFF],
@@ -167,8 +163,8 @@ class ShopRegistrationService(ConcurrentTransitionMixin, models.Model):
     )
     def publish(self, *, by):
         self.published_at = timezone.now()
-        self._record(by, "publish", ServiceState.ON, note=self.market.name)
 
+    @guarded
     @transition(
         field=state,
         source=ServiceState.ON,
@@ -178,13 +174,19 @@ class ShopRegistrationService(ConcurrentTransitionMixin, models.Model):
     )
     def deactivate(self, *, by):
         self.deactivated_at = timezone.now()
-        self._record(by, "deactivate", ServiceState.OFF)
 
-    def _record(self, by, name: str, target: str, note: str = "") -> None:
-        event = ServiceEvent(
-            service=self, by=by, name=name, source=self.state, target=target, note=note
+    def history_entry(self, *, by, name: str, source: str, reason=None) -> "ServiceEvent":
+        """The (unsaved) audit row of transition `name`, just taken from `source`."""
+        note = self.market.name if name == "publish" else ""
+        return ServiceEvent(
+            service=self, by=by, name=name, source=source, target=self.state, note=note
         )
-        self.__dict__.setdefault("_pending_events", []).append(event)
+
+    def effects_after(self, name: str, *, by) -> tuple:
+        """Once committed, the redirect cache learns the links' new state."""
+        from .tracking import refresh_service_links
+
+        return (partial(refresh_service_links, self.pk),)
 
 
 class ServiceEvent(models.Model):

@@ -5,14 +5,13 @@ Locking for service transitions lives here, and only here: each action locks the
 before changing it, so two tabs publishing and deactivating at once are serialised.
 """
 
-from functools import partial
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from categories.models import Market, Region, ServiceCategory
+from reviews import services as reviews
 from sellers.models import SellerType
 
 from . import tracking
@@ -90,11 +89,9 @@ def publish_service(*, service_id: int, by: User) -> ShopRegistrationService:
         )
         if not granted.exists():
             raise ServiceActionRefused(NOT_APPROVED)
-        service.publish(by=by)
-        service.save()
+        reviews.transition(service, "publish", by=by)
         for kind in SellerType:
             ReferralLink.objects.get_or_create(service=service, seller_type=kind)
-        transaction.on_commit(partial(tracking.refresh_service_links, service.pk))
     return service
 
 
@@ -107,9 +104,7 @@ def deactivate_service(*, service_id: int, by: User) -> ShopRegistrationService:
             return service
         if service.state != ServiceState.ON:
             raise ServiceActionRefused(_("Only a published service can be deactivated."))
-        service.deactivate(by=by)
-        service.save()
-        transaction.on_commit(partial(tracking.refresh_service_links, service.pk))
+        reviews.transition(service, "deactivate", by=by)
     return service
 
 

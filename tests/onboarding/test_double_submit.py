@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 
-from onboarding import services, views
+from onboarding import services
 from onboarding.models import Application
 from tests.conftest import requires_postgres
 
@@ -22,13 +22,13 @@ def test_the_second_submit_of_a_double_click_gets_a_message_not_an_error(
     # given: this request read the draft; the first click's request submits it meanwhile
     application = make_application(alice)
     complete_entity(alice)
-    save_and_submit = views._save_and_submit
+    save_applications = services.save_applications
 
-    def first_click_wins_meanwhile(*args, **kwargs):
+    def first_click_wins_meanwhile(**kwargs):
         services.submit_application(application_id=application.pk, by=alice)
-        return save_and_submit(*args, **kwargs)
+        return save_applications(**kwargs)
 
-    monkeypatch.setattr(views, "_save_and_submit", first_click_wins_meanwhile)
+    monkeypatch.setattr(services, "save_applications", first_click_wins_meanwhile)
 
     # when
     response = alice_client.post(

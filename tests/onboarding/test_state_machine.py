@@ -4,7 +4,7 @@ the shell (model and service calls). Views and admin are in their own test modul
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from onboarding import services
@@ -180,16 +180,14 @@ def test_rejection_needs_a_reason(alice, rita):
 
 
 def test_a_stale_copy_cannot_overwrite_a_decision(alice, rita):
-    # given: two copies loaded before either decision
+    # given: a copy loaded before another reviewer's decision
     application = make_application(alice, state="pending_review")
-    first = Application.objects.get(pk=application.pk)
     second = Application.objects.get(pk=application.pk)
-    first.approve(by=rita)
-    first.save()
+    services.decide_application(application_id=application.pk, by=rita, approve=True)
 
     # when / then
     second.reject(by=rita, reason="Too late")
-    with pytest.raises(ConcurrentTransition):
+    with pytest.raises(ConcurrentTransition), transaction.atomic():  # as in the shell
         second.save()
     application.refresh_from_db()
     assert application.state == "approved"
