@@ -8,13 +8,13 @@ from .models import Center
 # (label, URL name, query string).
 SERVICE_MENU = [
     (_("Service category"), "accounts:profile", "?tab=categories"),
-    (_("Notifications"), "onboarding:notifications", ""),
+    (_("Notifications"), "notifications:notifications", ""),
 ]
 DEVELOPER_MENU = [
     (_("App & Service"), "apps_services:app-list", ""),
     (_("Compliance review"), "onboarding:compliance", ""),
     (_("Service category"), "accounts:profile", "?tab=categories"),
-    (_("Notifications"), "onboarding:notifications", ""),
+    (_("Notifications"), "notifications:notifications", ""),
 ]
 ROLE_EXTRAS = {
     "seller-inhouse-developer": [
@@ -38,7 +38,7 @@ def portal(request):
 
 def _partner_shell(user) -> dict:
     from categories.models import PartnerRole
-    from onboarding.models import Notification
+    from notifications.models import Notification
 
     # The roles applied for, each flagged when approved at least once: one query.
     applied = list(

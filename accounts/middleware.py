@@ -14,8 +14,8 @@ WRITES_ALLOWED_WHEN_BLACKLISTED = {
     "account_logout",
     "set_language",
     "onboarding:switch-role",
-    "onboarding:notification-open",
-    "onboarding:notifications-read-all",
+    "notifications:notification-open",
+    "notifications:notifications-read-all",
 }
 
 

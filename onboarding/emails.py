@@ -1,4 +1,4 @@
-"""One function per message the onboarding app sends.
+"""One function per message the onboarding app sends, and how its notifications read.
 
 A notification is stored as a kind and its params; `notification_text` writes it in the
 active language, so the inbox reads in the reader's language whenever it is opened, and an
@@ -6,24 +6,22 @@ email in the recipient's saved language, not the language of the request (a revi
 of the worker that happens to send it. Every link starts with PORTAL_BASE_URL.
 """
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from categories.models import translated
-from partner_center.links import portal_url
+from notifications import registry
+from notifications.models import Notification
 
-from .forms import field_label
 from .models import (
     MAX_CONSECUTIVE_REJECTIONS,
     QUESTIONNAIRE_CONTACTS,
     Application,
     ComplianceReview,
-    Notification,
     QuestionnaireRegion,
+    field_label,
 )
 
 
@@ -144,21 +142,30 @@ def _security_review_text(params: dict, *, outcome: str) -> tuple[str, str]:
     return str(SECURITY_REVIEW_TITLES[outcome][1]), body
 
 
-def send_notification(notification: Notification) -> None:
-    """Email a notification. The Message-ID is derived from the row, so if a worker dies
-    after the SMTP server accepted the message but before the row was marked sent, the copy
-    the sweep sends carries the same id and mail systems treat it as one message."""
-    with translation.override(notification.user.preferred_language):
-        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.display_title}"
-        link = portal_url(notification.url) if notification.url else ""
-        body = render_to_string(
-            "onboarding/email/notification_message.txt",
-            {"notification": notification, "link": link},
-        )
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        to=[notification.user.email],
-        headers={"Message-ID": f"<notification-{notification.pk}@partner-center>"},
-    )
-    message.send()
+class DecisionRenderer(registry.Renderer):
+    """A review decision on a category application."""
+
+    def text(self, notification):
+        return notification_text(notification)
+
+    def link_label(self, notification):
+        if notification.kind == Notification.Kind.APPLICATION_REJECTED:
+            return str(_("Open the application and fix it"))
+        return str(_("Open the application"))
+
+
+class ComplianceRenderer(registry.Renderer):
+    """The questionnaire, and a reviewer's word on the compliance review."""
+
+    def text(self, notification):
+        return notification_text(notification)
+
+    def link_label(self, notification):
+        return str(_("Open the compliance review"))
+
+
+def register_notification_renderers() -> None:
+    """Called from OnboardingConfig.ready(): how onboarding's notifications read."""
+    kinds = Notification.Kind
+    registry.register(DecisionRenderer(), kinds.APPLICATION_APPROVED, kinds.APPLICATION_REJECTED)
+    registry.register(ComplianceRenderer(), kinds.QUESTIONNAIRE, *SECURITY_REVIEW_OUTCOMES)

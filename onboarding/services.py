@@ -13,13 +13,13 @@ from django_fsm import TransitionNotAllowed
 from accounts.models import User
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from categories.rules import check_selection
+from notifications.models import Notification
 
 from .models import (
     Application,
     CompanyEntity,
     ComplianceReview,
     ComplianceState,
-    Notification,
     State,
 )
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "categories",
+    "notifications",
     "onboarding",
     "apps_services",
     "referrals",
@@ -215,8 +216,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     # SPEC §3.13: email whatever the on-commit task did not (broker down, worker died).
-    "onboarding-sweep-notifications": {
-        "task": "onboarding.sweep_notifications",
+    "notifications-sweep": {
+        "task": "notifications.sweep_notifications",
         "schedule": float(os.environ.get("NOTIFICATION_SWEEP_SECONDS", "60")),
     },
     # SPEC §5.6: referral clicks counted in Redis reach the database (idempotent flush).

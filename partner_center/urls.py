@@ -24,6 +24,7 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("catalog/", include("categories.urls")),
+    path("onboarding/", include("notifications.urls")),
     path("onboarding/", include("onboarding.urls")),
     path("apps/", include("apps_services.urls")),
     path("seller/", include("sellers.urls")),

@@ -10,8 +10,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.middleware import SELLER_SIDE_NAMESPACES, WRITES_ALLOWED_WHEN_BLACKLISTED
 from accounts.models import AccountBlacklisted, User
+from notifications.models import Notification
 from onboarding import services
-from onboarding.models import ComplianceReview, Notification
+from onboarding.models import ComplianceReview
 from tests.apps_services.conftest import make_app
 from tests.apps_services.conftest import make_developer as make_certified
 from tests.conftest import PASSWORD

@@ -10,8 +10,9 @@ from django_fsm import TransitionNotAllowed
 
 from accounts.demo import ensure_reviewers_group
 from accounts.models import AccountBlacklisted, User
+from notifications.models import Notification
 from onboarding import services
-from onboarding.models import ComplianceReview, ComplianceTransition, Notification
+from onboarding.models import ComplianceReview, ComplianceTransition
 from tests.conftest import make_user, requires_postgres
 
 from .conftest import ANSWERS, approve, reject, submit_review

@@ -5,8 +5,9 @@ import pytest
 from django.core import mail
 
 from accounts.models import AccountBlacklisted
+from notifications.models import Notification
 from onboarding import services
-from onboarding.models import ComplianceReview, Notification
+from onboarding.models import ComplianceReview
 
 
 def test_request_delivers_one_notification_and_one_email(

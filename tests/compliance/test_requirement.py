@@ -4,8 +4,9 @@ case (a reviewer marks it) for any other developer."""
 import pytest
 from django.core import mail
 
+from notifications.models import Notification
 from onboarding import services
-from onboarding.models import ComplianceReview, Notification
+from onboarding.models import ComplianceReview
 from tests.conftest import make_user
 
 from .conftest import make_developer

@@ -17,12 +17,12 @@ from accounts.models import User
 from apps_services import crypto
 from apps_services.models import App, AppEvent, Authorization, WebhookAttempt, WebhookDelivery
 from categories.models import Market, PartnerType, Region, ServiceCategory
+from notifications.models import Notification
 from onboarding.models import (
     Application,
     CompanyEntity,
     ComplianceReview,
     ComplianceTransition,
-    Notification,
     State,
 )
 from referrals.models import (

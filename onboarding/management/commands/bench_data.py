@@ -42,13 +42,13 @@ from apps_services.models import (
 )
 from categories.catalog import seed as seed_catalog
 from categories.models import Market, PartnerType, Region, ServiceCategory
+from notifications.models import Notification
 from onboarding.models import (
     Application,
     ApplicationTransition,
     CompanyEntity,
     ComplianceReview,
     ComplianceTransition,
-    Notification,
     State,
 )
 from referrals.models import (
