@@ -117,6 +117,23 @@ class Notification(models.Model):
         return cache[language]
 
     @classmethod
+    def compose(cls, *, user, kind: str, params: dict, url: str = "") -> dict:
+        """Fields for `announce`: the message as data, plus its text in the recipient's
+        language today (what support searches, and what the row says should its kind ever
+        go away)."""
+        row = cls(user=user, kind=kind, params=params, url=url)
+        with translation.override(user.preferred_language):
+            title, body = row.renderer.text(row)
+        return {
+            "user": user,
+            "kind": kind,
+            "params": params,
+            "title": title,
+            "body": body,
+            "url": url,
+        }
+
+    @classmethod
     def announce(cls, **fields) -> "Notification":
         """Write the row, and queue its email once the surrounding transaction commits."""
         from .tasks import queue_delivery

@@ -7,7 +7,6 @@ of the worker that happens to send it. Every link starts with PORTAL_BASE_URL.
 """
 
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -85,12 +84,7 @@ def security_review_notification(review: ComplianceReview, *, outcome: str) -> d
 
 
 def _notification(user, kind: str, params: dict, url: str) -> dict:
-    """Notification fields: the message as data, plus its text in the recipient's language
-    today (what support searches, and what the row says should its kind ever go away)."""
-    row = Notification(user=user, kind=kind, params=params, url=url)
-    with translation.override(user.preferred_language):
-        title, body = notification_text(row)
-    return {"user": user, "kind": kind, "params": params, "title": title, "body": body, "url": url}
+    return Notification.compose(user=user, kind=kind, params=params, url=url)
 
 
 def notification_text(notification: Notification) -> tuple[str, str]:
