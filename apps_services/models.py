@@ -874,7 +874,7 @@ class RefreshToken(IssuedToken):
         )
 
 
-# --- Webhooks (SPEC §4.9): an outbox, like onboarding.Notification --------------------------
+# --- Webhooks (SPEC §4.9): an outbox, like notifications.Notification --------------------------
 
 
 class WebhookDeliveryQuerySet(models.QuerySet):

@@ -1,6 +1,6 @@
 """Background work for the Open API: webhook delivery and expiry notices (SPEC §4.9).
 
-`WebhookDelivery` rows are the outbox, as notifications are in onboarding: the event commits
+`WebhookDelivery` rows are the outbox, as notifications are in notifications: the event commits
 the row; on commit a task is queued; the task claims the row (an UPDATE only one worker can
 win), makes one HTTP attempt and writes it to the log with the next attempt's time. The
 schedule lives in the row, never in the broker: no task waits hours in the queue (the Redis

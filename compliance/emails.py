@@ -1,13 +1,13 @@
 """One function per message of the compliance review (SPEC §3.14): the questionnaire and
-the reviewers' word on the security review. `onboarding.emails.notification_text` asks
-`notification_text` here for these kinds."""
+the reviewers' word on the security review, and how these notifications read (registered
+with `notifications.registry` from ComplianceConfig.ready())."""
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onboarding.emails import _notification
-from onboarding.models import Notification
+from notifications import registry
+from notifications.models import Notification
 
 from .models import (
     MAX_CONSECUTIVE_REJECTIONS,
@@ -60,8 +60,18 @@ def security_review_notification(review: ComplianceReview, *, outcome: str) -> d
 KINDS = {Notification.Kind.QUESTIONNAIRE, *SECURITY_REVIEW_OUTCOMES}
 
 
-def notification_text(params: dict, kind: str) -> tuple[str, str]:
-    """(title, body) of a compliance notification in the active language."""
+def _notification(user, kind: str, params: dict, url: str) -> dict:
+    return Notification.compose(user=user, kind=kind, params=params, url=url)
+
+
+def notification_text(notification: Notification) -> tuple[str, str]:
+    """(title, body) of a compliance notification in the active language.
+
+    Rows written before notifications kept their params show the text they were written with.
+    """
+    params, kind = notification.params, notification.kind
+    if not params:
+        return notification.title, notification.body
     if kind == Notification.Kind.QUESTIONNAIRE:
         region = QuestionnaireRegion(params["region"])
         title = _("Due-diligence questionnaire (%(region)s)") % {"region": region.label}
@@ -78,3 +88,18 @@ def _security_review_text(params: dict, *, outcome: str) -> tuple[str, str]:
     context = {"review": review, "outcome": outcome, "limit": MAX_CONSECUTIVE_REJECTIONS}
     body = render_to_string("compliance/email/security_review_message.txt", context).strip()
     return str(SECURITY_REVIEW_TITLES[outcome][1]), body
+
+
+class ComplianceRenderer(registry.Renderer):
+    """The questionnaire, and a reviewer's word on the compliance review."""
+
+    def text(self, notification):
+        return notification_text(notification)
+
+    def link_label(self, notification):
+        return str(_("Open the compliance review"))
+
+
+def register_notification_renderers() -> None:
+    """Called from ComplianceConfig.ready(): how the compliance notifications read."""
+    registry.register(ComplianceRenderer(), *KINDS)

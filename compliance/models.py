@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from notifications.models import Notification
 from onboarding.models import (
     Application,
     ApplicationQuerySet,
     CompanyEntity,
-    Notification,
 )
 from reviews.models import TransitionLabels
 

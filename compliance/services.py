@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
 from accounts.models import User
-from onboarding.models import Notification
+from notifications.models import Notification
 from onboarding.services import SubmissionRefused
 from reviews.services import AlreadyDecided, DecisionRefused
 

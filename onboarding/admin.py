@@ -25,15 +25,15 @@ from compliance.models import COMPLIANCE_PERMISSION  # the application page's li
 from reviews.admin import ReviewAdminMixin
 
 from . import services
-from .forms import RejectForm, field_label
+from .forms import RejectForm
 from .models import (
     REVIEW_PERMISSION,
     Application,
     ApplicationTransition,
     CompanyEntity,
-    Notification,
     Platform,
     State,
+    field_label,
 )
 from .uploads import thumbnail_name
 
@@ -573,23 +573,3 @@ class CompanyEntityAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("document previews"))
     def document_previews(self, obj):
         return entity_documents(obj)
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """The outbox, for support: what was announced and whether the email went out."""
-
-    list_display = ("message", "user", "kind", "created_at", "read_at", "email_sent_at", "attempts")
-    list_filter = ("kind", ("email_sent_at", admin.EmptyFieldListFilter))
-    search_fields = ("user__email", "title")
-    list_select_related = ("user",)
-
-    @admin.display(description=gettext_lazy("notification"))
-    def message(self, obj):
-        return obj.display_title
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -8,3 +8,6 @@ class OnboardingConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401 (registers the deploy checks)
+        from .emails import register_notification_renderers
+
+        register_notification_renderers()

@@ -1,19 +1,21 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, partner_roles_of
+from notifications.models import Notification
+
+from .models import partner_roles_of
 
 # SPEC §1.6: the left menu of each partner role, after Home and My Account, as
 # (label, URL name, query string).
 SERVICE_MENU = [
     (_("Service category"), "accounts:profile", "?tab=categories"),
-    (_("Notifications"), "onboarding:notifications", ""),
+    (_("Notifications"), "notifications:notifications", ""),
 ]
 DEVELOPER_MENU = [
     (_("App & Service"), "apps_services:app-list", ""),
     (_("Compliance review"), "compliance:overview", ""),
     (_("Service category"), "accounts:profile", "?tab=categories"),
-    (_("Notifications"), "onboarding:notifications", ""),
+    (_("Notifications"), "notifications:notifications", ""),
 ]
 OWN_SHOP_MENU = [(_("Seller verification"), "apps_services:seller-verification", "")]
 ROLE_EXTRAS = {

@@ -1,4 +1,4 @@
-"""One function per message the onboarding app sends.
+"""One function per message the onboarding app sends, and how its notifications read.
 
 A notification is stored as a kind and its params; `notification_text` writes it in the
 active language, so the inbox reads in the reader's language whenever it is opened, and an
@@ -6,17 +6,14 @@ email in the recipient's saved language, not the language of the request (a revi
 of the worker that happens to send it. Every link starts with PORTAL_BASE_URL.
 """
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from categories.models import translated
-from partner_center.links import portal_url
+from notifications import registry
+from notifications.models import Notification
 
-from .forms import field_label
-from .models import Application, Notification
+from .models import Application, field_label
 
 
 def decision_notification(application: Application, *, approved: bool) -> dict:
@@ -35,33 +32,20 @@ def decision_notification(application: Application, *, approved: bool) -> dict:
         if approved
         else Notification.Kind.APPLICATION_REJECTED
     )
-    return _notification(application.user, kind, params, application.get_absolute_url())
-
-
-def _notification(user, kind: str, params: dict, url: str) -> dict:
-    """Notification fields: the message as data, plus its text in the recipient's language
-    today (what support searches, and what the row says should its kind ever go away)."""
-    row = Notification(user=user, kind=kind, params=params, url=url)
-    with translation.override(user.preferred_language):
-        title, body = notification_text(row)
-    return {"user": user, "kind": kind, "params": params, "title": title, "body": body, "url": url}
+    return Notification.compose(
+        user=application.user, kind=kind, params=params, url=application.get_absolute_url()
+    )
 
 
 def notification_text(notification: Notification) -> tuple[str, str]:
-    """(title, body) of a notification in the active language, from its kind and params.
+    """(title, body) of a decision notification in the active language, from its params.
 
     Rows written before notifications kept their params show the text they were written with.
     """
     params, kind = notification.params, notification.kind
     if not params:
         return notification.title, notification.body
-    if kind in (Notification.Kind.APPLICATION_APPROVED, Notification.Kind.APPLICATION_REJECTED):
-        return _decision_text(params, approved=kind == Notification.Kind.APPLICATION_APPROVED)
-    from compliance import emails as compliance_emails  # it builds on this module
-
-    if kind in compliance_emails.KINDS:
-        return compliance_emails.notification_text(params, kind)
-    return notification.title, notification.body
+    return _decision_text(params, approved=kind == Notification.Kind.APPLICATION_APPROVED)
 
 
 def _decision_text(params: dict, *, approved: bool) -> tuple[str, str]:
@@ -83,21 +67,19 @@ def _decision_text(params: dict, *, approved: bool) -> tuple[str, str]:
     return title % {"category": name, "market": market}, body
 
 
-def send_notification(notification: Notification) -> None:
-    """Email a notification. The Message-ID is derived from the row, so if a worker dies
-    after the SMTP server accepted the message but before the row was marked sent, the copy
-    the sweep sends carries the same id and mail systems treat it as one message."""
-    with translation.override(notification.user.preferred_language):
-        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{notification.display_title}"
-        link = portal_url(notification.url) if notification.url else ""
-        body = render_to_string(
-            "onboarding/email/notification_message.txt",
-            {"notification": notification, "link": link},
-        )
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        to=[notification.user.email],
-        headers={"Message-ID": f"<notification-{notification.pk}@partner-center>"},
-    )
-    message.send()
+class DecisionRenderer(registry.Renderer):
+    """A review decision on a category application."""
+
+    def text(self, notification):
+        return notification_text(notification)
+
+    def link_label(self, notification):
+        if notification.kind == Notification.Kind.APPLICATION_REJECTED:
+            return str(_("Open the application and fix it"))
+        return str(_("Open the application"))
+
+
+def register_notification_renderers() -> None:
+    """Called from OnboardingConfig.ready(): how onboarding's notifications read."""
+    kinds = Notification.Kind
+    registry.register(DecisionRenderer(), kinds.APPLICATION_APPROVED, kinds.APPLICATION_REJECTED)

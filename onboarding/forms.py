@@ -367,7 +367,3 @@ def reviewable_fields() -> list[tuple[str, str]]:
         for name in CategoryInfoForm.Meta.fields
     ]
     return entity + category
-
-
-def field_label(key: str) -> str:
-    return dict(reviewable_fields()).get(key, key)

@@ -6,14 +6,16 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import models, transaction
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from categories.models import PartnerRole, Track
+from notifications.models import Notification
 from reviews.models import ReviewedModel, ReviewState, ReviewTransition
 
 from .names import validate_partner_name
@@ -430,124 +432,15 @@ class ApplicationTransition(ReviewTransition):
         indexes = [models.Index(fields=["application", "at"], name="onboarding_app_timeline")]
 
 
-class NotificationQuerySet(models.QuerySet):
-    def unread(self):
-        return self.filter(read_at=None)
-
-    def claimable(self):
-        """Not emailed yet, and not claimed by a worker that is still alive.
-
-        A claim older than NOTIFICATION_CLAIM_STALE_SECONDS belongs to a worker that died
-        mid-send; the next sweep may take it over.
-        """
-        stale = timezone.now() - timedelta(seconds=settings.NOTIFICATION_CLAIM_STALE_SECONDS)
-        return self.filter(email_sent_at=None).filter(Q(claimed_at=None) | Q(claimed_at__lt=stale))
-
-
-class Notification(models.Model):
-    """An in-app notification, and the outbox row for its email (SPEC §3.13).
-
-    It is written in the same transaction as the event it announces; the email is sent by
-    `tasks.deliver_notification`, which claims the row first so it is sent once.
-    """
-
-    class Kind(models.TextChoices):
-        APPLICATION_APPROVED = "application_approved", _("Application approved")
-        APPLICATION_REJECTED = "application_rejected", _("Application not approved")
-        QUESTIONNAIRE = "compliance_questionnaire", _("Due-diligence questionnaire")
-        COMPLIANCE_REQUIRED = "compliance_required", _("Compliance review required")
-        SECURITY_APPROVED = "security_review_approved", _("Security review approved")
-        SECURITY_REJECTED = "security_review_rejected", _("Security review not approved")
-        ACCOUNT_BLACKLISTED = "account_blacklisted", _("Account blacklisted")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    # What the message says, as data: `emails.notification_text` writes it in the reader's
-    # language each time it is shown or emailed.
-    params = models.JSONField(default=dict, blank=True)
-    # The text as first written, in the recipient's language then: what support searches,
-    # and what older rows (written before `params`) show.
-    title = models.CharField(max_length=200, blank=True)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        indexes = [
-            models.Index(
-                fields=["created_at"],
-                condition=Q(email_sent_at=None),
-                name="onboarding_notif_outbox",
-            ),
-            models.Index(fields=["user", "read_at"], name="onboarding_notif_unread"),
-            models.Index(fields=["user", "-created_at"], name="onboarding_notif_list"),
-        ]
-
-    def __str__(self) -> str:
-        return self.display_title
-
-    @property
-    def display_title(self) -> str:
-        return self._text()[0]
-
-    @property
-    def display_body(self) -> str:
-        return self._text()[1]
-
-    @property
-    def link_label(self) -> str:
-        """What following the notification's link opens."""
-        if self.kind == self.Kind.APPLICATION_REJECTED:
-            return str(_("Open the application and fix it"))
-        if self.kind == self.Kind.APPLICATION_APPROVED:
-            return str(_("Open the application"))
-        return str(_("Open the compliance review"))
-
-    def _text(self) -> tuple[str, str]:
-        """(title, body) in the active language, rendered once per language."""
-        from . import emails
-
-        cache = self.__dict__.setdefault("_text_cache", {})
-        language = translation.get_language()
-        if language not in cache:
-            cache[language] = emails.notification_text(self)
-        return cache[language]
-
-    @classmethod
-    def announce(cls, **fields) -> "Notification":
-        """Write the row, and queue its email once the surrounding transaction commits."""
-        from .tasks import queue_delivery
-
-        notification = cls.objects.create(**fields)
-        transaction.on_commit(partial(queue_delivery, notification.pk))
-        return notification
-
-    @classmethod
-    def claim(cls, pk: int) -> bool:
-        """Take the row for sending; False when it was sent or another worker holds it."""
-        return bool(
-            cls.objects.claimable()
-            .filter(pk=pk)
-            .update(claimed_at=timezone.now(), attempts=models.F("attempts") + 1)
-        )
-
-    def mark_sent(self) -> None:
-        Notification.objects.filter(pk=self.pk).update(email_sent_at=timezone.now())
-
-    def release(self) -> None:
-        """Sending failed: let the retry or the next sweep claim it again at once."""
-        Notification.objects.filter(pk=self.pk, email_sent_at=None).update(claimed_at=None)
+def field_label(key: str) -> str:
+    """The label of a field a reviewer wrote a note on: an application field, or a company
+    entity field as "entity-<name>" (see forms.reviewable_fields)."""
+    entity = key.startswith("entity-")
+    model, name = (CompanyEntity, key.removeprefix("entity-")) if entity else (Application, key)
+    try:
+        return str(model._meta.get_field(name).verbose_name).capitalize()
+    except FieldDoesNotExist:
+        return key
 
 
 from .pending import PendingUpload  # noqa: E402, F401  (registers the model with the app)

@@ -13,8 +13,5 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application-edit"),
     path("documents/<path:name>", views.document, name="document"),
-    path("notifications/", views.notification_list, name="notifications"),
-    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
-    path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("role/", views.switch_role, name="switch-role"),
 ]

@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -23,14 +22,13 @@ from .forms import (
     CompanyEntityForm,
     GetStartedForm,
     category_info_form,
-    field_label,
 )
 from .models import (
     Application,
     CompanyEntity,
-    Notification,
     PendingUpload,
     State,
+    field_label,
     partner_roles_of,
 )
 from .uploads import THUMBNAIL_SUFFIX, private_storage
@@ -389,34 +387,6 @@ def document(request, name):
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-@login_required
-@require_http_methods(["GET"])
-def notification_list(request):
-    notifications = request.user.notifications.all()[:100]
-    return render(request, "onboarding/notification_list.html", {"notifications": notifications})
-
-
-@allowed_when_blacklisted
-@login_required
-@require_http_methods(["GET", "POST"])
-def notification_open(request, pk):
-    """The notification's link: marks it read and goes to what it is about. A GET, so it
-    is an ordinary link (a new tab, a link copied from the inbox); marking one's own
-    notification read is harmless if a third party makes the browser follow it."""
-    notification = get_object_or_404(Notification, pk=pk, user=request.user)
-    Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
-    return redirect(notification.url or "onboarding:notifications")
-
-
-@allowed_when_blacklisted
-@login_required
-@require_http_methods(["POST"])
-def notifications_read_all(request):
-    request.user.notifications.unread().update(read_at=timezone.now())
-    messages.success(request, _("All notifications are marked as read."))
-    return redirect("onboarding:notifications")
 
 
 @allowed_when_blacklisted

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "categories",
     "reviews",
+    "notifications",
     "onboarding",
     "compliance",
     "apps_services",
@@ -219,8 +220,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     # SPEC §3.13: email whatever the on-commit task did not (broker down, worker died).
-    "onboarding-sweep-notifications": {
-        "task": "onboarding.sweep_notifications",
+    "notifications-sweep": {
+        "task": "notifications.sweep_notifications",
         "schedule": float(os.environ.get("NOTIFICATION_SWEEP_SECONDS", "60")),
     },
     # SPEC §5.6: referral clicks counted in Redis reach the database (idempotent flush).

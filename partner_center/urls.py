@@ -38,6 +38,7 @@ urlpatterns = [
     path("catalog/", include("categories.urls")),
     # The compliance review's pages keep their /onboarding/compliance/ paths.
     path("onboarding/compliance/", include("compliance.urls")),
+    path("onboarding/", include("notifications.urls")),
     path("onboarding/", include("onboarding.urls")),
     path("apps/", include("apps_services.urls")),
     # The Seller Center stand-in acts for the seller signed in there, not for the Partner

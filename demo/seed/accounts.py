@@ -18,7 +18,7 @@ REVIEWER_PERMISSIONS = [
     "onboarding.view_application",
     "onboarding.view_applicationtransition",
     "onboarding.view_companyentity",
-    "onboarding.view_notification",
+    "notifications.view_notification",
     "onboarding.review_application",
     # SPEC §4.2: app review of public apps.
     "apps_services.view_app",

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from onboarding.models import Application, Notification, State
+from notifications.models import Notification
+from onboarding.models import Application, State
 from tests.conftest import PASSWORD
 from tests.onboarding.conftest import (  # noqa: F401 (fixtures)
     _private_media,

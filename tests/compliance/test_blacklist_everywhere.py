@@ -12,7 +12,7 @@ from accounts.decorators import is_allowed_when_blacklisted
 from accounts.models import AccountBlacklisted, User
 from compliance import services
 from compliance.models import ComplianceReview
-from onboarding.models import Notification
+from notifications.models import Notification
 from tests.apps_services.conftest import make_app
 from tests.apps_services.conftest import make_developer as make_certified
 from tests.conftest import PASSWORD
@@ -28,8 +28,8 @@ WRITES_ALLOWED_WHEN_BLACKLISTED = {
     "account_logout",
     "set_language",
     "onboarding:switch-role",
-    "onboarding:notification-open",
-    "onboarding:notifications-read-all",
+    "notifications:notification-open",
+    "notifications:notifications-read-all",
     "open-authorize",
 }
 PLACEHOLDERS = {

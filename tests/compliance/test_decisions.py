@@ -12,7 +12,7 @@ from accounts.models import AccountBlacklisted, User
 from compliance import services
 from compliance.models import ComplianceReview, ComplianceTransition
 from demo.seed.accounts import ensure_reviewers_group
-from onboarding.models import Notification
+from notifications.models import Notification
 from tests.conftest import make_user, requires_postgres
 
 from .conftest import ANSWERS, approve, reject, submit_review

@@ -7,7 +7,7 @@ from django.core import mail
 from accounts.models import AccountBlacklisted
 from compliance import services
 from compliance.models import ComplianceReview
-from onboarding.models import Notification
+from notifications.models import Notification
 
 
 def test_request_delivers_one_notification_and_one_email(

@@ -6,7 +6,7 @@ from django.core import mail
 
 from compliance import services
 from compliance.models import ComplianceReview
-from onboarding.models import Notification
+from notifications.models import Notification
 from tests.conftest import make_user
 
 from .conftest import make_developer

@@ -13,8 +13,9 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 
-from onboarding import tasks
-from onboarding.models import Application, Notification
+from notifications import tasks
+from notifications.models import Notification
+from onboarding.models import Application
 from partner_center.celery import broker_outage
 from tests.conftest import make_user
 from tests.onboarding.conftest import make_application

@@ -12,8 +12,8 @@ from django.core import mail
 
 from apps_services import tasks as webhook_tasks
 from apps_services.models import WebhookDelivery
-from onboarding import tasks as notification_tasks
-from onboarding.models import Notification
+from notifications import tasks as notification_tasks
+from notifications.models import Notification
 from tests.conftest import make_user
 from tests.onboarding.conftest import make_application
 

@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from onboarding import tasks
-from onboarding.models import Notification
+from notifications import tasks
+from notifications.models import Notification
 from tests.onboarding.conftest import make_application
 
 from .conftest import celery_broker

@@ -17,8 +17,8 @@ from django.core import mail
 
 from apps_services import tasks as webhook_tasks
 from apps_services.models import WebhookDelivery
-from onboarding import tasks as notification_tasks
-from onboarding.models import Notification
+from notifications import tasks as notification_tasks
+from notifications.models import Notification
 from tests.conftest import requires_redis
 from tests.onboarding.conftest import make_application
 from tests.test_worker import ROOT, database_url_for_worker

@@ -4,8 +4,8 @@ for, the one kept on the account for a reviewer's decision."""
 from django.core import mail
 from django.utils import translation
 
+from notifications.models import Notification
 from onboarding import services
-from onboarding.models import Notification
 from tests.onboarding.conftest import make_application
 
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-Hans"}

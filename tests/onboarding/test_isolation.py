@@ -1,20 +1,27 @@
-"""Every partner URL of the onboarding app, requested as another partner, answers 404."""
+"""Every partner URL of the onboarding app (and of its inbox, in the notifications app),
+requested as another partner, answers 404."""
 
 import uuid
 
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
-from onboarding.models import CompanyEntity, Notification
+from notifications.models import Notification
+from onboarding.models import CompanyEntity
 
 from .conftest import make_application, upload
 
+NAMESPACES = ("onboarding", "notifications")
 
-def onboarding_patterns() -> list[URLPattern]:
-    (resolver,) = [
-        r for r in get_resolver().url_patterns if getattr(r, "namespace", None) == "onboarding"
+
+def onboarding_patterns() -> list[tuple[str, URLPattern]]:
+    """(namespaced name, pattern) of every URL under /onboarding/."""
+    return [
+        (f"{resolver.namespace}:{pattern.name}", pattern)
+        for resolver in get_resolver().url_patterns
+        if getattr(resolver, "namespace", None) in NAMESPACES
+        for pattern in resolver.url_patterns
     ]
-    return list(resolver.url_patterns)
 
 
 @pytest.fixture
@@ -43,27 +50,27 @@ def test_every_url_with_an_object_is_404_for_another_partner(client, bob, alices
     checked = []
 
     # when / then
-    for pattern in onboarding_patterns():
+    for name, pattern in onboarding_patterns():
         if not pattern.pattern.converters:
             continue
-        url = reverse(f"onboarding:{pattern.name}", kwargs=kwargs_for(pattern, alices_things))
+        url = reverse(name, kwargs=kwargs_for(pattern, alices_things))
         for method in ("get", "post"):
             response = getattr(client, method)(url)
             assert response.status_code in (404, 405), (url, method, response.status_code)
             if response.status_code == 404:
-                checked.append(pattern.name)
+                checked.append(name)
     assert set(checked) >= {
-        "batch-edit",
-        "application-detail",
-        "application-edit",
-        "document",
-        "notification-open",
+        "onboarding:batch-edit",
+        "onboarding:application-detail",
+        "onboarding:application-edit",
+        "onboarding:document",
+        "notifications:notification-open",
     }
 
 
 def test_the_owner_reaches_those_same_urls(alice_client, alices_things):
     for name in ("batch-edit", "application-detail", "application-edit", "document"):
-        pattern = next(p for p in onboarding_patterns() if p.name == name)
+        pattern = next(p for n, p in onboarding_patterns() if n == f"onboarding:{name}")
         url = reverse(f"onboarding:{name}", kwargs=kwargs_for(pattern, alices_things))
         assert alice_client.get(url).status_code in (200, 302), url
 
@@ -80,8 +87,8 @@ def test_urls_without_an_object_show_only_your_own_things(client, bob, alices_th
 
 
 def test_every_url_needs_a_login(client, alices_things):
-    for pattern in onboarding_patterns():
-        url = reverse(f"onboarding:{pattern.name}", kwargs=kwargs_for(pattern, alices_things))
+    for name, pattern in onboarding_patterns():
+        url = reverse(name, kwargs=kwargs_for(pattern, alices_things))
         response = client.get(url)
         assert response.status_code in (302, 405), url
         if response.status_code == 302:

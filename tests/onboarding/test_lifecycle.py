@@ -6,8 +6,9 @@ from django.core import mail
 from django.db import transaction
 from django_fsm import ConcurrentTransition
 
+from notifications.models import Notification
 from onboarding import services
-from onboarding.models import Application, ApplicationTransition, Notification
+from onboarding.models import Application, ApplicationTransition
 from reviews import services as reviews
 
 from .conftest import complete_entity, make_application, start

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection, transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from notifications.models import Notification
 from onboarding import services
-from onboarding.models import Application, ApplicationTransition, EntityFrozen, Notification
+from onboarding.models import Application, ApplicationTransition, EntityFrozen
 from tests.conftest import requires_postgres
 
 from .conftest import complete_entity, make_application

@@ -18,10 +18,10 @@ from apps_services import crypto
 from apps_services.models import App, AppEvent, Authorization, WebhookAttempt, WebhookDelivery
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from compliance.models import ComplianceReview, ComplianceTransition
+from notifications.models import Notification
 from onboarding.models import (
     Application,
     CompanyEntity,
-    Notification,
     State,
 )
 from referrals.models import (

@@ -43,11 +43,11 @@ from categories.catalog import seed as seed_catalog
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from compliance.models import ComplianceReview, ComplianceTransition
 from demo.seed.accounts import ensure_reviewers_group
+from notifications.models import Notification
 from onboarding.models import (
     Application,
     ApplicationTransition,
     CompanyEntity,
-    Notification,
     State,
 )
 from referrals.models import (

@@ -1,18 +1,15 @@
-"""Notifications lead somewhere and read in the reader's language; every email link starts
-with PORTAL_BASE_URL; `check --deploy` says when it is missing."""
+"""Notifications lead somewhere and read in the reader's language; their email links start
+with PORTAL_BASE_URL."""
 
 import re
 
 from django.core import mail
-from django.core.checks import run_checks
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from notifications.models import Notification
 from onboarding import services
-from onboarding.models import Notification
-from tests.accounts.test_signup import signup
-
-from .conftest import make_application
+from tests.onboarding.conftest import make_application
 
 PORTAL = "https://partner.example.com"
 ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-Hans"}
@@ -48,64 +45,6 @@ def test_notification_email_links_start_with_portal_base_url(
     assert links == [f"{PORTAL}/onboarding/applications/{application.pk}/"]
 
 
-def test_email_confirmation_link_starts_with_portal_base_url_whatever_the_host(
-    settings, client, db
-):
-    # given: the sign-up comes in through an internal host name
-    settings.PORTAL_BASE_URL = PORTAL
-
-    # when
-    signup(client, host="localhost")
-
-    # then
-    body = mail.outbox[-1].body
-    links = re.findall(r"https?://\S+", body)
-    assert links
-    assert all(link.startswith(f"{PORTAL}/") for link in links)
-    assert f"{PORTAL}/account/confirm-email/" in body
-    assert "localhost" not in body.replace("partner.example.com", "")
-
-
-def test_email_confirmation_link_follows_the_request_when_portal_base_url_is_unset(
-    settings, client, db
-):
-    settings.PORTAL_BASE_URL = ""
-
-    signup(client, host="localhost")
-
-    assert "http://localhost/account/confirm-email/" in mail.outbox[-1].body
-
-
-def test_check_deploy_warns_when_portal_base_url_is_unset_with_debug_off(settings):
-    # given
-    settings.DEBUG = False
-    settings.PORTAL_BASE_URL = ""
-
-    # when
-    ids = {message.id for message in run_checks(include_deployment_checks=True)}
-
-    # then
-    assert "onboarding.W001" in ids
-
-
-def test_check_deploy_is_quiet_when_portal_base_url_is_set(settings):
-    settings.DEBUG = False
-    settings.PORTAL_BASE_URL = PORTAL
-
-    ids = {message.id for message in run_checks(include_deployment_checks=True)}
-
-    assert not ids & {"onboarding.W001", "onboarding.W002"}
-
-
-def test_check_deploy_warns_about_a_base_url_without_a_scheme(settings):
-    settings.DEBUG = False
-    settings.PORTAL_BASE_URL = "partner.example.com"
-
-    ids = {message.id for message in run_checks(include_deployment_checks=True)}
-
-    assert "onboarding.W002" in ids
-
-
 # --- opening a notification ------------------------------------------------------------
 
 
@@ -115,8 +54,8 @@ def test_opening_a_notification_marks_it_read_and_lands_on_its_application(
     # given
     application = make_application(alice, state="pending_review")
     notification = reject(application, rita)
-    inbox = alice_client.get(reverse("onboarding:notifications")).content.decode()
-    open_url = reverse("onboarding:notification-open", args=[notification.pk])
+    inbox = alice_client.get(reverse("notifications:notifications")).content.decode()
+    open_url = reverse("notifications:notification-open", args=[notification.pk])
     assert f'href="{open_url}"' in inbox
 
     # when
@@ -135,7 +74,7 @@ def test_another_partners_notification_cannot_be_opened(alice, bob, rita, client
     # given
     notification = reject(make_application(alice, state="pending_review"), rita)
     client.force_login(bob)
-    url = reverse("onboarding:notification-open", args=[notification.pk])
+    url = reverse("notifications:notification-open", args=[notification.pk])
 
     # when
     responses = [client.get(url), client.post(url)]
@@ -152,7 +91,7 @@ def test_mark_all_as_read_reads_only_the_partners_own(alice, alice_client, bob, 
     theirs = reject(make_application(bob, state="pending_review"), rita)
 
     # when
-    response = alice_client.post(reverse("onboarding:notifications-read-all"))
+    response = alice_client.post(reverse("notifications:notifications-read-all"))
 
     # then
     assert response.status_code == 302
@@ -178,7 +117,7 @@ def test_a_notification_written_in_english_reads_in_chinese_after_switching(
     )
 
     # when
-    page = alice_client.get(reverse("onboarding:notifications"), **ZH).content.decode()
+    page = alice_client.get(reverse("notifications:notifications"), **ZH).content.decode()
 
     # then
     assert "未通过" in page
@@ -210,42 +149,16 @@ def test_a_notification_stored_as_text_still_shows_its_text(alice, alice_client)
     )
 
     # when
-    page = alice_client.get(reverse("onboarding:notifications"), **ZH).content.decode()
+    page = alice_client.get(reverse("notifications:notifications"), **ZH).content.decode()
 
     # then
     assert "Old title" in page
-
-
-def test_old_text_rows_get_their_params_from_the_history(alice, rita):
-    # given: a rejection announced as text only
-    from django.apps import apps
-
-    from onboarding.migrations import __name__ as package
-
-    migration = __import__(f"{package}.0007_notification_params", fromlist=["x"])
-    notification = reject(make_application(alice, state="pending_review"), rita)
-    Notification.objects.filter(pk=notification.pk).update(params={}, title="Old", body="Old")
-
-    # when
-    migration.store_params(apps, None)
-
-    # then
-    notification.refresh_from_db()
-    assert notification.params["reason"] == "Blurred scan"
-    with translation.override("zh-hans"):
-        assert "未通过" in notification.display_title
-
-
-def test_the_category_limit_reads_in_chinese(alice_client):
-    page = alice_client.get(reverse("onboarding:get-started") + "?type=tsp", **ZH).content.decode()
-
-    assert "一次申请最多可选 4 个类目。" in page
 
 
 def test_a_read_notification_has_no_new_badge(alice, alice_client, rita):
     notification = reject(make_application(alice, state="pending_review"), rita)
     Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
 
-    page = alice_client.get(reverse("onboarding:notifications")).content.decode()
+    page = alice_client.get(reverse("notifications:notifications")).content.decode()
 
     assert "unread" not in page.split('<ul class="notifications">')[1]

@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from onboarding import services, tasks
-from onboarding.models import Notification
+from notifications import tasks
+from notifications.models import Notification
+from onboarding import services
 from partner_center.celery import app as celery_app
-
-from .conftest import make_application
+from tests.onboarding.conftest import make_application
 
 
 def test_a_decision_creates_a_notification_and_one_email(
@@ -104,7 +104,7 @@ def test_unreachable_broker_at_decision_time_does_not_break_the_decision(
     dead.conf.broker_transport_options = {"max_retries": 0, "socket_connect_timeout": 0.5}
 
     def publish(notification_id):
-        return dead.send_task("onboarding.deliver_notification", args=[notification_id])
+        return dead.send_task("notifications.deliver_notification", args=[notification_id])
 
     # when
     with (
@@ -177,7 +177,7 @@ def test_smtp_failure_releases_the_claim_for_the_next_try(
         services.decide_application(application_id=application.pk, by=rita, approve=True)
     notification = Notification.objects.get()
 
-    with mock.patch("onboarding.emails.EmailMessage.send", side_effect=OSError("SMTP down")):
+    with mock.patch("notifications.registry.EmailMessage.send", side_effect=OSError("SMTP down")):
         assert tasks.sweep() == 0
 
     notification.refresh_from_db()
@@ -186,11 +186,35 @@ def test_smtp_failure_releases_the_claim_for_the_next_try(
 
 
 def test_beat_runs_the_sweep_every_minute(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["onboarding-sweep-notifications"]
+    entry = settings.CELERY_BEAT_SCHEDULE["notifications-sweep"]
 
-    assert entry["task"] == "onboarding.sweep_notifications"
+    assert entry["task"] == "notifications.sweep_notifications"
     assert entry["schedule"] == 60.0
-    assert "onboarding.sweep_notifications" in celery_app.tasks
+    assert "notifications.sweep_notifications" in celery_app.tasks
+
+
+def test_tasks_queued_under_their_names_in_onboarding_still_run(
+    alice, rita, django_capture_on_commit_callbacks
+):
+    # given: messages published before the deploy that moved the tasks
+    application = make_application(alice, state="pending_review")
+    with django_capture_on_commit_callbacks(execute=False):
+        services.decide_application(application_id=application.pk, by=rita, approve=True)
+    notification = Notification.objects.get(user=alice)
+    deliver = celery_app.tasks["onboarding.deliver_notification"]
+    sweep = celery_app.tasks["onboarding.sweep_notifications"]
+
+    # when
+    sent = [
+        deliver.apply(args=[notification.pk]).get(),
+        deliver.apply(args=[notification.pk]).get(),
+    ]
+    swept = sweep.apply().get()
+
+    # then
+    assert sent == [True, False]
+    assert swept == 0
+    assert len(mail.outbox) == 1
 
 
 def test_bell_counts_unread_and_the_list_marks_read(alice_client, alice, rita):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from onboarding.models import Notification
-from onboarding.tasks import sweep
+from notifications.models import Notification
+from notifications.tasks import sweep
 
 
 class Command(BaseCommand):
