@@ -408,8 +408,9 @@ class Application(ReviewedModel):
 
     def _announce_decision(self, *, approved: bool) -> list:
         """The notification row commits with the decision; its email is queued after."""
+        from notifications.tasks import queue_delivery
+
         from . import emails
-        from .tasks import queue_delivery
 
         notification = Notification.objects.create(
             **emails.decision_notification(self, approved=approved)

@@ -13,6 +13,10 @@ from categories.models import Market, PartnerType, Region, ServiceCategory
 from categories.rules import check_selection
 from reviews import services as reviews
 
+# Callers catch a decision's refusals from here, as from any service of this module.
+from reviews.services import AlreadyDecided as AlreadyDecided
+from reviews.services import DecisionRefused as DecisionRefused
+
 from .models import (
     Application,
     CompanyEntity,
