@@ -8,7 +8,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Seller Center stand-in pages act for the seller signed in there, not for the Partner
 # Center account that may share the browser, so a partner's blacklist does not apply.
 SELLER_SIDE_NAMESPACES = {"sellers"}
-SELLER_SIDE_VIEWS = {"open-authorize"}
+SELLER_SIDE_VIEWS = {"open_api:authorize"}
 # POSTs a blacklisted account may still make: they change how it reads, not what it owns.
 WRITES_ALLOWED_WHEN_BLACKLISTED = {
     "account_logout",

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "categories",
     "onboarding",
     "apps_services",
+    "open_api",
     "referrals",
     "sellers",
 ]
@@ -460,7 +461,7 @@ LOGGING = {
         },
     },
     # SPEC §4.8: Open API credentials travel in query strings; no log line may show them.
-    "filters": {"redact_credentials": {"()": "apps_services.redaction.RedactCredentials"}},
+    "filters": {"redact_credentials": {"()": "open_api.redaction.RedactCredentials"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

@@ -1,4 +1,5 @@
-"""SPEC §6: the Seller Center stand-in pages (a seller's own login, consent, authorizations)."""
+"""SPEC §6: the Seller Center stand-in pages (a seller's own login and the shop sign-up).
+The consent page and the seller's authorizations are open_api's, at paths under seller/."""
 
 from django.urls import path
 
@@ -13,11 +14,4 @@ urlpatterns = [
     path("start/welcome/", signup.referral_welcome, name="referral-welcome"),
     path("login/", views.seller_login, name="login"),
     path("logout/", views.seller_logout, name="logout"),
-    path("apps/<str:service_id>/logo/", views.app_logo, name="app-logo"),
-    path("authorizations/", views.authorization_list, name="authorization-list"),
-    path(
-        "authorizations/<int:authorization_id>/revoke/",
-        views.authorization_revoke,
-        name="authorization-revoke",
-    ),
 ]

@@ -18,9 +18,10 @@ from django.test import Client
 
 from accounts.demo import DEMO_STEPS
 from accounts.models import User
-from apps_services import services as app_services
-from apps_services.models import App, WebhookDelivery
+from apps_services.models import App
 from onboarding.models import Application, State
+from open_api import services as app_services
+from open_api.models import WebhookDelivery
 from referrals import services as referral_services
 from referrals.models import ShopRegistrationService
 from sellers.models import SellerAccount

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from apps_services import crypto
-from apps_services.models import App, AppEvent, Authorization, WebhookAttempt, WebhookDelivery
+from apps_services.models import App, AppEvent
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from onboarding.models import (
     Application,
@@ -25,6 +25,7 @@ from onboarding.models import (
     Notification,
     State,
 )
+from open_api.models import Authorization, WebhookAttempt, WebhookDelivery
 from referrals.models import (
     DailyClicks,
     ReferralLink,

@@ -30,16 +30,7 @@ from django.utils import timezone
 from accounts.demo import ensure_reviewers_group
 from accounts.models import User
 from apps_services import crypto
-from apps_services.models import (
-    AccessToken,
-    App,
-    AppEvent,
-    AuthCode,
-    Authorization,
-    RefreshToken,
-    WebhookAttempt,
-    WebhookDelivery,
-)
+from apps_services.models import App, AppEvent
 from categories.catalog import seed as seed_catalog
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from onboarding.models import (
@@ -50,6 +41,14 @@ from onboarding.models import (
     ComplianceTransition,
     Notification,
     State,
+)
+from open_api.models import (
+    AccessToken,
+    AuthCode,
+    Authorization,
+    RefreshToken,
+    WebhookAttempt,
+    WebhookDelivery,
 )
 from referrals.models import (
     DailyClicks,

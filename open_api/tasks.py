@@ -17,14 +17,16 @@ Never log a secret, a token, a code or a signature here; ids are enough.
 
 import logging
 from datetime import datetime
+from functools import partial
 
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from apps_services import crypto
 from partner_center.celery import publish
 
-from . import crypto, signing, webhooks
+from . import signing, webhooks
 from .models import Authorization, WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -149,7 +151,9 @@ def notify_expiring() -> int:
                     "expiration_time": int(authorization.expires_at.timestamp()),
                 },
             )
-            queued += delivery is not None
+            if delivery is not None:
+                transaction.on_commit(partial(queue_webhook, delivery.pk))
+                queued += 1
     return queued
 
 
