@@ -8,7 +8,16 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Seller Center stand-in pages act for the seller signed in there, not for the Partner
 # Center account that may share the browser, so a partner's blacklist does not apply.
 SELLER_SIDE_NAMESPACES = {"sellers"}
-SELLER_SIDE_VIEWS = {"open_api:authorize"}
+SELLER_SIDE_VIEWS = {
+    # The stand-in's pages that other apps own (all under seller/, but for the consent page).
+    "open_api:authorize",
+    "open_api:app-logo",
+    "open_api:authorization-list",
+    "open_api:authorization-revoke",
+    "referrals:seller-start",
+    "referrals:seller-signup",
+    "referrals:seller-welcome",
+}
 # POSTs a blacklisted account may still make: they change how it reads, not what it owns.
 WRITES_ALLOWED_WHEN_BLACKLISTED = {
     "account_logout",

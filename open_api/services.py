@@ -100,7 +100,7 @@ class TokenGrant:
 def app_refusal(app: App) -> str | None:
     """Why sellers cannot authorize `app` right now (SPEC §4.7, §2.3, §3.14), in words a
     seller understands; None when they can."""
-    if app.state == AppState.DEACTIVATED:
+    if app.is_deactivated:
         return str(_("This app has been deactivated and can no longer be authorized."))
     if app.state != AppState.PUBLISHED:
         return str(_("This app is not published yet, so it cannot be authorized."))
