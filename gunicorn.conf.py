@@ -6,7 +6,7 @@ import os
 
 from gunicorn.http import wsgi
 
-from apps_services.redaction import RedactCredentials
+from open_api.redaction import RedactCredentials
 
 # "-" for stdout; off by default (a load test would spend its time logging).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None

@@ -14,18 +14,5 @@ urlpatterns = [
     path("<int:pk>/secret/reveal/", views.app_reveal_secret, name="app-reveal-secret"),
     path("<int:pk>/secret/rotate/", views.app_rotate_secret, name="app-rotate-secret"),
     path("<int:pk>/logo/", views.app_logo, name="app-logo"),
-    path("<int:pk>/authorizations/", views.app_authorizations, name="app-authorizations"),
-    path(
-        "<int:pk>/authorizations/<int:authorization_id>/deauthorize/",
-        views.app_deauthorize,
-        name="app-deauthorize",
-    ),
-    path("<int:pk>/webhooks/", views.app_webhooks, name="app-webhooks"),
-    path("<int:pk>/webhooks/test/", views.app_webhook_test, name="app-webhook-test"),
-    path(
-        "<int:pk>/webhooks/<int:delivery_id>/redeliver/",
-        views.app_webhook_redeliver,
-        name="app-webhook-redeliver",
-    ),
     path("seller-verification/", views.seller_verification, name="seller-verification"),
 ]

@@ -22,7 +22,6 @@ from .models import (
     AppDeactivated,
     AppState,
     SellerBinding,
-    WebhookDelivery,
 )
 from .services import verify_seller_developer
 
@@ -237,83 +236,3 @@ def app_logo(request, pk):
     response = FileResponse(app.logo.open("rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=300"
     return response
-
-
-# --- Seller authorization and webhooks, the developer's side (SPEC §4.7-4.9) ----------------
-
-
-@login_required
-@require_http_methods(["GET"])
-def app_authorizations(request, pk):
-    """The shops that authorized the app, with expiry, and Deauthorize."""
-    app = _owned_app(request, pk)
-    authorizations = app.authorizations.order_by("revoked_at", "-authorized_at")
-    return render(
-        request,
-        "apps_services/app_authorizations.html",
-        {"app": app, "authorizations": authorizations},
-    )
-
-
-@login_required
-@require_http_methods(["POST"])
-def app_deauthorize(request, pk, authorization_id):
-    app = _owned_app(request, pk)
-    authorization = get_object_or_404(app.authorizations, pk=authorization_id)
-    if services.deauthorize_from_portal(
-        app_id=app.pk, authorization_id=authorization.pk, by=request.user
-    ):
-        messages.success(
-            request,
-            _("%(shop)s is deauthorized; its tokens are revoked.")
-            % {"shop": authorization.shop_name},
-        )
-    else:
-        messages.info(request, _("This authorization had already ended."))
-    return redirect("apps_services:app-authorizations", pk=app.pk)
-
-
-@login_required
-@require_http_methods(["GET"])
-def app_webhooks(request, pk):
-    """The webhook delivery log: every attempt, with Redeliver and Send test event."""
-    app = _owned_app(request, pk)
-    deliveries = app.webhook_deliveries.prefetch_related("attempt_log")[:50]
-    return render(
-        request,
-        "apps_services/app_webhooks.html",
-        {"app": app, "deliveries": deliveries, "event_types": WebhookDelivery.EventType.choices},
-    )
-
-
-@login_required
-@require_http_methods(["POST"])
-def app_webhook_test(request, pk):
-    app = _owned_app(request, pk)
-    try:
-        event_type = int(request.POST.get("event_type", ""))
-        WebhookDelivery.EventType(event_type)
-    except ValueError:
-        messages.error(request, _("Choose an event type."))
-        return redirect("apps_services:app-webhooks", pk=app.pk)
-    try:
-        services.send_test_webhook(app_id=app.pk, by=request.user, event_type=event_type)
-    except services.WebhookRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Test event queued. Its attempts appear below."))
-    return redirect("apps_services:app-webhooks", pk=app.pk)
-
-
-@login_required
-@require_http_methods(["POST"])
-def app_webhook_redeliver(request, pk, delivery_id):
-    app = _owned_app(request, pk)
-    delivery = get_object_or_404(app.webhook_deliveries, pk=delivery_id)
-    try:
-        services.redeliver_webhook(app_id=app.pk, delivery_id=delivery.pk, by=request.user)
-    except services.WebhookRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Redelivery queued."))
-    return redirect("apps_services:app-webhooks", pk=app.pk)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Paths that answer in the Open API's JSON shape (see apps_services/api.py), never HTML.
+# Paths that answer in the Open API's JSON shape (see open_api/api.py), never HTML.
 API_PREFIXES = ("/api/", "/authorization/", "/open/openapi.json")
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Headers are text too (an access token travels in one); cookies are handled apart.
@@ -92,8 +92,8 @@ def _shown(name: str) -> str:
 
 
 def _refusal(request, part: str):
-    from apps_services.api import answer
-    from apps_services.services import ErrorCode
+    from open_api.api import answer
+    from open_api.services import ErrorCode
 
     if request.path_info.startswith(API_PREFIXES):
         where = f"parameter {_shown(part)}" if part else "the request path"

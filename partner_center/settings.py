@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "onboarding",
     "compliance",
     "apps_services",
+    "open_api",
     "referrals",
     "sellers",
     "demo",
@@ -465,7 +466,7 @@ LOGGING = {
         },
     },
     # SPEC §4.8: Open API credentials travel in query strings; no log line may show them.
-    "filters": {"redact_credentials": {"()": "apps_services.redaction.RedactCredentials"}},
+    "filters": {"redact_credentials": {"()": "open_api.redaction.RedactCredentials"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

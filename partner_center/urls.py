@@ -7,10 +7,8 @@ from django.views.generic import RedirectView
 from accounts.decorators import allowed_when_blacklisted, allowed_when_blacklisted_urls
 from accounts.forms import ReviewerLoginForm
 from accounts.views import allauth_change_redirect, set_language
-from apps_services import api
 from partner_center.health import health
 from sellers import urls as seller_urls
-from sellers import views as seller_views
 
 admin.site.site_header = _("Partner Center review")
 admin.site.site_title = _("Partner Center review")
@@ -47,20 +45,9 @@ urlpatterns = [
         "seller/",
         include((allowed_when_blacklisted_urls(seller_urls.urlpatterns), seller_urls.app_name)),
     ),
-    # SPEC §4.7-4.8: the seller authorization link and the Open API, at the paths TikTok Shop
-    # publishes, so integrations only change their base URL.
-    path(
-        "open/authorize",
-        allowed_when_blacklisted(seller_views.authorize),
-        name="open-authorize",
-    ),
-    path("open/openapi.json", api.openapi_document, name="open-api-document"),
-    path("api/v2/token/get", api.token_get, name="open-api-token-get"),
-    path("api/v2/token/refresh", api.token_refresh, name="open-api-token-refresh"),
-    path("authorization/202309/shops", api.authorized_shops, name="open-api-shops"),
-    path("authorization/202403/shops", api.deauthorize_shop, name="open-api-deauthorize"),
-    # Anything else under the API prefixes answers in the API's JSON shape, never HTML.
-    re_path(r"^(?:api|authorization)/", api.not_found),
+    # SPEC §4.7-4.9: the seller authorization link and the Open API at the paths TikTok Shop
+    # publishes, and the Open API's pages under apps/ and seller/.
+    path("", include("open_api.urls")),
     # The partner pages (referrals/…) and the public short link r/<token> (SPEC §5).
     path("", include("referrals.urls")),
     path("", include("accounts.urls")),

@@ -170,7 +170,7 @@ _landing_path = None
 def _landing() -> str:
     global _landing_path
     if _landing_path is None:
-        _landing_path = reverse("sellers:referral-start")
+        _landing_path = reverse("referrals:seller-start")
     return _landing_path
 
 

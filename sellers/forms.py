@@ -1,13 +1,16 @@
 from typing import cast
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from categories.models import Market
-
 from .models import KycStatus, SellerAccount, SellerType
+
+# The markets Seller Center opens shops in (two-letter codes, as it stores them). Seller
+# Center is another system with its own list; tests/sellers checks it matches the catalog's.
+SHOP_REGIONS = ["US", "UK", "MY", "VN", "TH", "PH", "SG", "ES", "DE", "FR", "IT", "JP"]
 
 CSV_COLUMNS = [
     "email",
@@ -84,9 +87,7 @@ class SellerRowForm(forms.Form):
             data[key] = data.get(key, "").upper().replace("-", "_")
         data["kyc_status"] = data.get("kyc_status", "").lower()
         super().__init__(data, **kwargs)
-        cast(forms.ChoiceField, self.fields["shop_region"]).choices = [
-            (code, code) for code in Market.objects.values_list("code", flat=True)
-        ]
+        self.fields["shop_region"].choices = [(code, code) for code in SHOP_REGIONS]
 
     def clean(self):
         cleaned = super().clean()
@@ -112,3 +113,32 @@ class SellerLoginForm(forms.Form):
 
     login = forms.CharField(label=_("Email or phone number"), max_length=254)
     password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+
+
+class SellerSignupForm(forms.Form):
+    """Seller Center's sign-up form. Where a seller's business may be based (two-letter
+    codes, as Seller Center stores them) is the caller's to say: `regions` choices."""
+
+    ref = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    phone = PhoneNumberField(
+        label=_("Phone number (optional)"),
+        required=False,
+        help_text=_("In international format, e.g. +12025550123."),
+    )
+    name = forms.CharField(label=_("Business name"), max_length=120)
+    region = forms.ChoiceField(label=_("Where is your business based?"))
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["region"]).choices = regions
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        validate_password(password)
+        return password

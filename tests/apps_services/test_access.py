@@ -5,29 +5,46 @@ from django.urls import URLPattern, reverse
 
 from apps_services import urls as app_urls
 from apps_services.models import App, AppEvent
+from open_api import urls as open_api_urls
 
 from .conftest import make_app, make_developer
 
+URL_MODULES = (app_urls, open_api_urls)  # the app's pages, and its Open API pages
+
 
 def app_url_names() -> list[str]:
-    """Every apps_services URL that takes an app id, so a new one is covered by default."""
+    """Every URL that takes an app id (namespaced), so a new one is covered by default."""
     return [
-        p.name
-        for p in app_urls.urlpatterns
+        f"{module.app_name}:{p.name}"
+        for module in URL_MODULES
+        for p in module.urlpatterns
         if isinstance(p, URLPattern) and "pk" in p.pattern.converters
     ]
 
 
 def app_url(name: str, app: App) -> str:
     """The URL of `name` for `app`; any other id in it (an authorization, a delivery) is 1."""
-    (pattern,) = (p for p in app_urls.urlpatterns if getattr(p, "name", None) == name)
+    namespace, short_name = name.split(":")
+    (module,) = (m for m in URL_MODULES if m.app_name == namespace)
+    (pattern,) = (p for p in module.urlpatterns if getattr(p, "name", None) == short_name)
     kwargs = {key: app.pk if key == "pk" else 1 for key in pattern.pattern.converters}
-    return reverse(f"apps_services:{name}", kwargs=kwargs)
+    return reverse(name, kwargs=kwargs)
 
 
 def test_the_walk_finds_the_app_urls():
-    assert {"app-detail", "app-edit", "app-publish", "app-deactivate"} <= set(app_url_names())
-    assert {"app-reveal-secret", "app-rotate-secret", "app-logo"} <= set(app_url_names())
+    names = set(app_url_names())
+    assert {
+        "apps_services:app-detail",
+        "apps_services:app-edit",
+        "apps_services:app-publish",
+        "apps_services:app-deactivate",
+    } <= names
+    assert {
+        "apps_services:app-reveal-secret",
+        "apps_services:app-rotate-secret",
+        "apps_services:app-logo",
+    } <= names
+    assert {"open_api:app-authorizations", "open_api:app-webhooks"} <= names
 
 
 @pytest.mark.parametrize("name", app_url_names())

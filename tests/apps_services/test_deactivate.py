@@ -47,7 +47,7 @@ def test_deactivation_is_audited_and_ends_authorizations(
     app = make_app(certified_alice)
     services.publish_app(app_id=app.pk, by=certified_alice)
     ended = []
-    monkeypatch.setattr(App, "_end_authorizations", lambda self: ended.append(self.pk))
+    monkeypatch.setattr(App, "_end_authorizations", lambda self: ended.append(self.pk) or [])
 
     # when
     alice_client.post(reverse("apps_services:app-deactivate", args=[app.pk]), {"confirm": "on"})

@@ -17,10 +17,11 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from accounts.models import User
-from apps_services import services as app_services
-from apps_services.models import App, WebhookDelivery
+from apps_services.models import App
 from demo.seed import DEMO_STEPS
 from onboarding.models import Application, State
+from open_api import services as open_api_services
+from open_api.models import WebhookDelivery
 from referrals import services as referral_services
 from referrals.models import ShopRegistrationService
 from sellers.models import SellerAccount
@@ -174,7 +175,7 @@ def demo_data(settings):
         step(result)
     app = App.objects.get(owner__email=USERS["developer"])
     seller = SellerAccount.objects.get(email="seller@example.com")
-    app_services.authorize_app(
+    open_api_services.authorize_app(
         app_id=app.pk,
         seller_account_id=str(seller.pk),
         seller_name=seller.name,

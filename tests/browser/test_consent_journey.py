@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from apps_services import services
-from apps_services.models import AuthCode, Authorization
+from open_api.models import AuthCode, Authorization
 from tests.apps_services.conftest import make_app, make_developer
 from tests.conftest import make_user
 from tests.sellers.conftest import SELLER_PASSWORD, make_seller

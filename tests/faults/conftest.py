@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings as django_settings
 
-from apps_services.models import WebhookDelivery
+from open_api.models import WebhookDelivery
 from partner_center.celery import app as celery_app
 from tests.apps_services.conftest import make_app
 from tests.open_api.conftest import certified_alice, publish

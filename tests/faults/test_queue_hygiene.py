@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from django.core import mail
 
-from apps_services import tasks as webhook_tasks
-from apps_services.models import WebhookDelivery
 from notifications import tasks as notification_tasks
 from notifications.models import Notification
+from open_api import tasks as webhook_tasks
+from open_api.models import WebhookDelivery
 from tests.conftest import make_user
 from tests.onboarding.conftest import make_application
 

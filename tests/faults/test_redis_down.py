@@ -97,7 +97,7 @@ def test_seller_login_works(db, client, redis_down, settings):
     # then
     assert wrong.status_code == 200
     assert response.status_code == 302
-    assert response["Location"] == reverse("sellers:authorization-list")
+    assert response["Location"] == reverse("open_api:authorization-list")
     assert client.get(response["Location"]).status_code == 200
 
 

@@ -15,10 +15,10 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from apps_services import tasks as webhook_tasks
-from apps_services.models import WebhookDelivery
 from notifications import tasks as notification_tasks
 from notifications.models import Notification
+from open_api import tasks as webhook_tasks
+from open_api.models import WebhookDelivery
 from tests.conftest import requires_redis
 from tests.onboarding.conftest import make_application
 from tests.test_worker import ROOT, database_url_for_worker

@@ -5,9 +5,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from apps_services import services
-from apps_services.models import AuthCode, Authorization, SellerBinding, WebhookDelivery
+from apps_services import services as app_services
+from apps_services.models import SellerBinding
 from categories.models import ServiceCategory
+from open_api import services
+from open_api.models import AuthCode, Authorization, WebhookDelivery
 from sellers.models import SellerType, Shop
 from tests.apps_services.conftest import SELLER_CATEGORY, make_app, make_developer
 from tests.conftest import make_user
@@ -129,7 +131,7 @@ def test_a_shop_that_is_not_the_sellers_own_cannot_be_chosen(sam_client, alice_a
     ("make_unavailable", "message"),
     [
         (lambda app: None, "not published yet"),
-        (lambda app: services.deactivate_app(app_id=app.pk, by=app.owner), "deactivated"),
+        (lambda app: app_services.deactivate_app(app_id=app.pk, by=app.owner), "deactivated"),
         (
             lambda app: ServiceCategory.objects.filter(pk=app.category_id).update(
                 discontinued=True
@@ -234,9 +236,9 @@ def test_seller_sees_and_revokes_their_authorizations(sam_client, certified_alic
     authorization = Authorization.objects.get()
 
     # when
-    listing = sam_client.get(reverse("sellers:authorization-list"))
+    listing = sam_client.get(reverse("open_api:authorization-list"))
     revoked = sam_client.post(
-        reverse("sellers:authorization-revoke", args=[authorization.pk]), follow=True
+        reverse("open_api:authorization-revoke", args=[authorization.pk]), follow=True
     )
 
     # then
@@ -256,7 +258,7 @@ def test_revoking_tells_the_developer_with_a_type_6_webhook(sam_client, certifie
     authorization = Authorization.objects.get()
 
     # when
-    sam_client.post(reverse("sellers:authorization-revoke", args=[authorization.pk]))
+    sam_client.post(reverse("open_api:authorization-revoke", args=[authorization.pk]))
 
     # then
     delivery = WebhookDelivery.objects.get()
@@ -272,8 +274,8 @@ def test_another_sellers_authorization_is_a_404(client, alice_app, sam, sara):
     seller_login(client, sara)
 
     # when
-    listing = client.get(reverse("sellers:authorization-list"))
-    response = client.post(reverse("sellers:authorization-revoke", args=[authorization.pk]))
+    listing = client.get(reverse("open_api:authorization-list"))
+    response = client.post(reverse("open_api:authorization-revoke", args=[authorization.pk]))
 
     # then
     assert alice_app.name not in listing.text
@@ -286,7 +288,7 @@ def test_seller_pages_need_the_seller_login_not_a_partner_login(client, alice):
     client.force_login(alice)
 
     # when
-    response = client.get(reverse("sellers:authorization-list"))
+    response = client.get(reverse("open_api:authorization-list"))
 
     # then
     assert response.status_code == 302

@@ -32,9 +32,9 @@ def test_the_developer_pages_link_the_reference(alice_app, client, certified_ali
 
     page = client.get(reverse("apps_services:app-detail", args=[alice_app.pk]))
 
-    assert reverse("open-api-document") in page.text
-    assert reverse("apps_services:app-authorizations", args=[alice_app.pk]) in page.text
-    assert reverse("apps_services:app-webhooks", args=[alice_app.pk]) in page.text
+    assert reverse("open_api:document") in page.text
+    assert reverse("open_api:app-authorizations", args=[alice_app.pk]) in page.text
+    assert reverse("open_api:app-webhooks", args=[alice_app.pk]) in page.text
 
 
 def test_seed_demo_prints_what_a_developer_needs_for_the_flow(db, settings):

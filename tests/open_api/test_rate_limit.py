@@ -10,7 +10,7 @@ import redis
 from django.core.cache import caches
 from django.test import Client
 
-from apps_services.services import ErrorCode
+from open_api.services import ErrorCode
 
 from .conftest import SHOPS_PATH, secret_of, signed_params, tokens_for
 

@@ -8,8 +8,8 @@ import time
 import pytest
 from django.test import Client
 
-from apps_services import services, signing
-from apps_services.models import AccessToken, Authorization, WebhookDelivery
+from open_api import services, signing
+from open_api.models import AccessToken, Authorization, WebhookDelivery
 
 from .conftest import (
     SAM_SECOND_SHOP,

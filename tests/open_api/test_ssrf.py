@@ -7,7 +7,7 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps_services import webhooks
+from open_api import webhooks
 
 from .conftest import make_app
 

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from apps_services import services
-from apps_services.models import AccessToken, Authorization, RefreshToken
+from apps_services import services as app_services
+from open_api import services
+from open_api.models import AccessToken, Authorization, RefreshToken
 from tests.conftest import requires_postgres
 
 from .conftest import authorize, get_token, secret_of, tokens_for
@@ -245,7 +246,7 @@ def test_a_deactivated_app_gets_no_tokens_and_its_tokens_are_revoked(sam_client,
     secret = secret_of(alice_app)
     data = tokens_for(sam_client, alice_app)
     code = authorize(sam_client, alice_app)
-    services.deactivate_app(app_id=alice_app.pk, by=alice_app.owner)
+    app_services.deactivate_app(app_id=alice_app.pk, by=alice_app.owner)
 
     # when
     token_get = get_token(sam_client, alice_app, code, secret=secret)
@@ -263,7 +264,7 @@ def test_a_deactivated_app_gets_no_tokens_and_its_tokens_are_revoked(sam_client,
 def test_the_previous_secret_works_during_the_rotation_grace_period(sam_client, alice_app):
     # given
     old_secret = secret_of(alice_app)
-    services.rotate_app_secret(app_id=alice_app.pk, by=alice_app.owner)
+    app_services.rotate_app_secret(app_id=alice_app.pk, by=alice_app.owner)
     code = authorize(sam_client, alice_app)
 
     # when

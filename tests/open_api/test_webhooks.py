@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from apps_services import services, tasks
-from apps_services.models import Authorization, WebhookAttempt, WebhookDelivery
+from apps_services import services as app_services
+from open_api import services, tasks
+from open_api.models import Authorization, WebhookAttempt, WebhookDelivery
 
 from .conftest import authorize, make_app, publish, secret_of
 
@@ -246,7 +247,7 @@ def test_deactivating_the_app_sends_a_deauthorization_per_shop(
     authorize(sam_client, hooked_app)
 
     # when
-    services.deactivate_app(app_id=hooked_app.pk, by=hooked_app.owner)
+    app_services.deactivate_app(app_id=hooked_app.pk, by=hooked_app.owner)
     tasks.sweep()
 
     # then
@@ -349,9 +350,9 @@ def test_developer_sees_the_delivery_log_and_redelivers(
     client.force_login(certified_alice)
 
     # when
-    log = client.get(reverse("apps_services:app-webhooks", args=[hooked_app.pk]))
+    log = client.get(reverse("open_api:app-webhooks", args=[hooked_app.pk]))
     redeliver = client.post(
-        reverse("apps_services:app-webhook-redeliver", args=[hooked_app.pk, delivery.pk])
+        reverse("open_api:app-webhook-redeliver", args=[hooked_app.pk, delivery.pk])
     )
     tasks.sweep()
 
@@ -373,9 +374,7 @@ def test_developer_sends_a_test_event(hooked_app, receiver, client, certified_al
     client.force_login(certified_alice)
 
     # when
-    client.post(
-        reverse("apps_services:app-webhook-test", args=[hooked_app.pk]), {"event_type": "7"}
-    )
+    client.post(reverse("open_api:app-webhook-test", args=[hooked_app.pk]), {"event_type": "7"})
     tasks.sweep()
 
     # then
@@ -393,10 +392,10 @@ def test_another_partners_webhook_log_and_shops_are_404(hooked_app, client, bob)
 
     # then
     for name in ("app-webhooks", "app-authorizations"):
-        assert client.get(reverse(f"apps_services:{name}", args=[hooked_app.pk])).status_code == 404
+        assert client.get(reverse(f"open_api:{name}", args=[hooked_app.pk])).status_code == 404
     assert (
         client.post(
-            reverse("apps_services:app-webhook-test", args=[hooked_app.pk]), {"event_type": "6"}
+            reverse("open_api:app-webhook-test", args=[hooked_app.pk]), {"event_type": "6"}
         ).status_code
         == 404
     )
@@ -412,9 +411,9 @@ def test_developer_sees_authorized_shops_and_deauthorizes(
     client.force_login(certified_alice)
 
     # when
-    page = client.get(reverse("apps_services:app-authorizations", args=[hooked_app.pk]))
+    page = client.get(reverse("open_api:app-authorizations", args=[hooked_app.pk]))
     response = client.post(
-        reverse("apps_services:app-deauthorize", args=[hooked_app.pk, authorization.pk]),
+        reverse("open_api:app-deauthorize", args=[hooked_app.pk, authorization.pk]),
         follow=True,
     )
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from apps_services import crypto
-from apps_services.models import App, AppEvent, Authorization, WebhookAttempt, WebhookDelivery
+from apps_services.models import App, AppEvent
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from compliance.models import ComplianceReview, ComplianceTransition
 from notifications.models import Notification
@@ -24,6 +24,7 @@ from onboarding.models import (
     CompanyEntity,
     State,
 )
+from open_api.models import Authorization, WebhookAttempt, WebhookDelivery
 from referrals.models import (
     DailyClicks,
     ReferralLink,

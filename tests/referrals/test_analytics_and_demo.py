@@ -93,7 +93,7 @@ def test_seed_demo_prints_the_published_service_urls(db, client):
     for url in first.values():
         response = client.get(urlsplit(url).path)
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("sellers:referral-start"))
+        assert response["Location"].startswith(reverse("referrals:seller-start"))
 
 
 def test_chart_draws_signups_and_conversion_per_day(alice_service, client):

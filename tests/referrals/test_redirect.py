@@ -26,7 +26,7 @@ def test_active_link_sends_the_seller_to_start_selling(alice_service, client):
 
     # then
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('sellers:referral-start')}?ref={link.token}"
+    assert response["Location"] == f"{reverse('referrals:seller-start')}?ref={link.token}"
     assert response["Cache-Control"] == "no-store"
     landing = client.get(response["Location"])
     assert landing.status_code == 200

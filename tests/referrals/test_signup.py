@@ -21,7 +21,7 @@ SELLER = {
 def sign_up_through(client, link, **extra):
     landing = client.get(link.get_absolute_url(), follow=True)
     assert "Start selling" in landing.text
-    form_url = f"{reverse('sellers:referral-signup')}?ref={link.token}"
+    form_url = f"{reverse('referrals:seller-signup')}?ref={link.token}"
     assert form_url in landing.text
     assert f'value="{link.token}"' in client.get(form_url).text
     return client.post(form_url, {**SELLER, "ref": link.token, **extra})
@@ -40,7 +40,7 @@ def test_seller_sign_up_is_attributed_to_the_right_partner_and_link(
 
     # then
     assert response.status_code == 302
-    assert response["Location"] == reverse("sellers:referral-welcome")
+    assert response["Location"] == reverse("referrals:seller-welcome")
     account = get_directory().find_account(SELLER["email"])
     assert account is not None
     assert account.region == "CN"
@@ -54,7 +54,7 @@ def test_seller_sign_up_is_attributed_to_the_right_partner_and_link(
 def test_local_link_prefills_the_market_as_region(alice_service, client):
     link = alice_service.links.get(seller_type=SellerType.LOCAL)
 
-    page = client.get(f"{reverse('sellers:referral-signup')}?ref={link.token}").text
+    page = client.get(f"{reverse('referrals:seller-signup')}?ref={link.token}").text
 
     assert '<option value="US" selected>' in page
 
@@ -70,7 +70,7 @@ def test_sign_up_after_deactivation_is_not_attributed(
         services.deactivate_service(service_id=alice_service.pk, by=alice_service.partner)
 
     # when
-    response = client.post(reverse("sellers:referral-signup"), {**SELLER, "ref": link.token})
+    response = client.post(reverse("referrals:seller-signup"), {**SELLER, "ref": link.token})
 
     # then: the seller exists, nobody is credited
     assert response.status_code == 302
@@ -82,7 +82,7 @@ def test_a_seller_is_attributed_once(alice_service, client):
     link = alice_service.links.get(seller_type=SellerType.LOCAL)
     sign_up_through(client, link)
 
-    again = client.post(reverse("sellers:referral-signup"), {**SELLER, "ref": link.token})
+    again = client.post(reverse("referrals:seller-signup"), {**SELLER, "ref": link.token})
 
     assert again.status_code == 200
     assert "already has a Seller Center account" in again.text
@@ -90,7 +90,7 @@ def test_a_seller_is_attributed_once(alice_service, client):
 
 
 def test_a_forged_ref_attributes_nothing(alice_service, client):
-    response = client.post(reverse("sellers:referral-signup"), {**SELLER, "ref": "forged"})
+    response = client.post(reverse("referrals:seller-signup"), {**SELLER, "ref": "forged"})
 
     assert response.status_code == 302
     assert not ReferralSignup.objects.exists()
@@ -100,7 +100,7 @@ def test_sign_up_needs_a_strong_password(alice_service, client):
     link = alice_service.links.get(seller_type=SellerType.LOCAL)
 
     response = client.post(
-        reverse("sellers:referral-signup"), {**SELLER, "ref": link.token, "password": "123"}
+        reverse("referrals:seller-signup"), {**SELLER, "ref": link.token, "password": "123"}
     )
 
     assert response.status_code == 200

@@ -38,7 +38,7 @@ def open_form(client, link) -> tuple[str, str]:
     """(form URL, CSRF token of the form), as a seller gets them following the link."""
     start = client.get(link.get_absolute_url(), follow=True)
     assert start.status_code == 200
-    form_url = f"{reverse('sellers:referral-signup')}?ref={link.token}"
+    form_url = f"{reverse('referrals:seller-signup')}?ref={link.token}"
     page = client.get(form_url).text
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     return form_url, token
@@ -56,7 +56,7 @@ def test_sign_up_posted_from_the_sites_own_origin_is_credited(browser_client, lo
 
     # then
     assert response.status_code == 302
-    assert response["Location"] == reverse("sellers:referral-welcome")
+    assert response["Location"] == reverse("referrals:seller-welcome")
     account = get_directory().find_account(SELLER["email"])
     assert ReferralSignup.objects.get().seller_account_id == account.id
 
@@ -97,7 +97,7 @@ def test_csrf_failure_is_the_portals_page_with_a_way_back(browser_client, local_
     assert "Origin checking failed" not in text
 
 
-@pytest.mark.parametrize("step", ["sellers:referral-start", "sellers:referral-signup"])
+@pytest.mark.parametrize("step", ["referrals:seller-start", "referrals:seller-signup"])
 def test_seller_pages_keep_the_token_on_this_site_without_a_null_origin(client, local_link, step):
     page = client.get(f"{reverse(step)}?ref={local_link.token}").text
 
@@ -107,8 +107,8 @@ def test_seller_pages_keep_the_token_on_this_site_without_a_null_origin(client, 
 
 def test_seller_pages_name_the_inviting_partners_company(client, local_link):
     # given: alice's entity calls her company "Acme Growth"; her service is "Prairie Shop Setup"
-    start = client.get(f"{reverse('sellers:referral-start')}?ref={local_link.token}").text
-    form = client.get(f"{reverse('sellers:referral-signup')}?ref={local_link.token}").text
+    start = client.get(f"{reverse('referrals:seller-start')}?ref={local_link.token}").text
+    form = client.get(f"{reverse('referrals:seller-signup')}?ref={local_link.token}").text
 
     assert "Invited by Acme Growth" in start
     assert "Invited by Acme Growth" in form

@@ -4,7 +4,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from categories.catalog import ALL_MARKETS
 from sellers.directory import get_directory
+from sellers.forms import SHOP_REGIONS
 from sellers.models import KycStatus, SellerAccount, Shop
 
 HEADER = "email,phone,password,name,kyc_status,region,shop_id,shop_name,shop_region,seller_type\n"
@@ -136,3 +138,9 @@ def test_help_documents_the_columns(capsys):
     out = capsys.readouterr().out
     for column in ("email", "phone", "kyc_status", "shop_region", "seller_type", "CROSS_BORDER"):
         assert column in out
+
+
+def test_seller_center_shop_regions_are_the_catalogs_markets():
+    # Seller Center keeps its own list of shop regions (sellers imports no other app); it
+    # must stay the catalog's markets, which apps and referral services are created in.
+    assert sorted(SHOP_REGIONS) == sorted(ALL_MARKETS)

@@ -29,16 +29,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from apps_services import crypto
-from apps_services.models import (
-    AccessToken,
-    App,
-    AppEvent,
-    AuthCode,
-    Authorization,
-    RefreshToken,
-    WebhookAttempt,
-    WebhookDelivery,
-)
+from apps_services.models import App, AppEvent
 from categories.catalog import seed as seed_catalog
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from compliance.models import ComplianceReview, ComplianceTransition
@@ -49,6 +40,14 @@ from onboarding.models import (
     ApplicationTransition,
     CompanyEntity,
     State,
+)
+from open_api.models import (
+    AccessToken,
+    AuthCode,
+    Authorization,
+    RefreshToken,
+    WebhookAttempt,
+    WebhookDelivery,
 )
 from referrals.models import (
     DailyClicks,

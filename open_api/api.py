@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from apps_services.models import App
 from partner_center import throttle
 
 from . import services, signing
-from .models import App
 from .openapi import document
 from .services import ApiRefusal, ErrorCode
 

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from apps_services.models import WebhookAttempt, WebhookDelivery
-from apps_services.tasks import sweep
+from open_api.models import WebhookAttempt, WebhookDelivery
+from open_api.tasks import sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,421 @@
+"""The Open API's services (SPEC §4.7-4.9): consent, tokens, deauthorization, webhooks.
+
+Webhook rows are written by the models; the services that write them queue their delivery
+once the transaction commits (`queue_on_commit`). Never log a secret, token, code or
+signature: ids and error codes are enough to debug.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from apps_services.models import App, AppDeactivated, AppState, SellerBinding
+from sellers.directory import get_directory
+
+from . import tasks
+from .models import (
+    ACCESS_TOKEN_TTL,
+    AUTHORIZATION_VALIDITY,
+    EXPIRY_NOTICE_WINDOW,
+    SCOPES,
+    AccessToken,
+    AuthCode,
+    Authorization,
+    RefreshToken,
+    WebhookDelivery,
+    digest,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def queue_on_commit(delivery: WebhookDelivery | None) -> None:
+    """Queue the delivery's first attempt once the transaction that wrote it commits."""
+    if delivery is not None:
+        transaction.on_commit(partial(tasks.queue_webhook, delivery.pk))
+
+
+AUTHORIZATION_FAILED = _("Authorization failed")
+
+
+class AuthorizationRefused(Exception):
+    """The seller cannot authorize the app; the message is what the consent page shows."""
+
+
+class ErrorCode(IntEnum):
+    """The `code` of an Open API answer; 0 is success. Documented in the OpenAPI file."""
+
+    OK = 0
+    INVALID_PARAMETER = 36004001
+    UNKNOWN_APP_KEY = 36004002
+    WRONG_APP_SECRET = 36004003
+    WRONG_GRANT_TYPE = 36004004
+    INVALID_AUTH_CODE = 36004005
+    AUTH_CODE_EXPIRED = 36004006
+    AUTH_CODE_USED = 36004007
+    INVALID_REFRESH_TOKEN = 36004008
+    REFRESH_TOKEN_EXPIRED = 36004009
+    REFRESH_TOKEN_REVOKED = 36004010
+    APP_DEACTIVATED = 36004011
+    AUTHORIZATION_ENDED = 36004012
+    INVALID_SIGN = 36009001
+    INVALID_TIMESTAMP = 36009002
+    INVALID_ACCESS_TOKEN = 36009003
+    ACCESS_TOKEN_EXPIRED = 36009004
+    ACCESS_TOKEN_REVOKED = 36009005
+    SHOP_NOT_AUTHORIZED = 36009006
+    NOT_FOUND = 36000404
+    METHOD_NOT_ALLOWED = 36000405
+    TOO_MANY_REQUESTS = 36000429
+    INTERNAL_ERROR = 36000500
+
+
+class ApiRefusal(Exception):
+    """An Open API request that cannot succeed: a non-zero code and a message that says
+    what the developer should do."""
+
+    def __init__(self, code: ErrorCode, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+    refresh_token_expires_at: datetime
+    authorization: Authorization
+
+
+def app_refusal(app: App) -> str | None:
+    """Why sellers cannot authorize `app` right now (SPEC §4.7, §2.3, §3.14), in words a
+    seller understands; None when they can."""
+    if app.is_deactivated:
+        return str(_("This app has been deactivated and can no longer be authorized."))
+    if app.state != AppState.PUBLISHED:
+        return str(_("This app is not published yet, so it cannot be authorized."))
+    if app.category.discontinued:
+        return str(_("This app's service category is discontinued: new authorizations are closed."))
+    if app.owner.is_blacklisted:
+        return str(_("This app's developer cannot receive new authorizations."))
+    if not app.api_enabled or not app.redirect_url:
+        return str(_("This app does not use the Open API, so there is nothing to authorize."))
+    return None
+
+
+def authorization_refusal(*, app: App, seller_account_id: str, shop_id: str | None) -> str | None:
+    """Why this seller (and shop) may not authorize `app`, or None (SPEC §4.7).
+
+    A custom app of a seller in-house developer may be authorized by that developer's own
+    shop only: any other shop gets "Authorization failed".
+    """
+    refusal = app_refusal(app)
+    if refusal:
+        return refusal
+    directory = get_directory()
+    if not directory.kyc_passed(seller_account_id):
+        return str(_("Your Seller Center account has not passed KYC/KYB review yet."))
+    shops = {shop.shop_id for shop in directory.list_shops(seller_account_id)}
+    if app.is_seller_developer_app:
+        binding = SellerBinding.objects.filter(partner_id=app.owner_id).first()
+        shops &= {binding.own_shop_id} if binding and binding.own_shop_id else set()
+    if not shops or (shop_id is not None and shop_id not in shops):
+        return str(AUTHORIZATION_FAILED)
+    return None
+
+
+def authorize_app(
+    *, app_id: int, seller_account_id: str, seller_name: str, seller_region: str, shop_id: str
+) -> str:
+    """The seller consents: create or renew the shop's authorization and return a fresh
+    auth code for the redirect (SPEC §4.7). Raises AuthorizationRefused."""
+    app = App.objects.select_related("category__role", "owner").get(pk=app_id)
+    refusal = authorization_refusal(app=app, seller_account_id=seller_account_id, shop_id=shop_id)
+    if refusal:
+        raise AuthorizationRefused(refusal)
+    shop = next(s for s in get_directory().list_shops(seller_account_id) if s.shop_id == shop_id)
+    now = timezone.now()
+    with transaction.atomic():
+        open_id = (
+            Authorization.objects.filter(app=app, seller_account_id=seller_account_id)
+            .values_list("open_id", flat=True)
+            .first()
+        ) or secrets.token_urlsafe(24)
+        authorization, _created = Authorization.objects.select_for_update().get_or_create(
+            app=app,
+            shop_id=shop.shop_id,
+            defaults={"open_id": open_id, "expires_at": now + AUTHORIZATION_VALIDITY},
+        )
+        authorization.seller_account_id = seller_account_id
+        authorization.seller_name = seller_name
+        authorization.seller_base_region = seller_region
+        authorization.shop_name = shop.name
+        authorization.shop_region = shop.region
+        authorization.shop_cipher = shop.cipher
+        authorization.seller_type = shop.seller_type
+        authorization.granted_scopes = list(SCOPES)
+        authorization.authorized_at = now
+        authorization.expires_at = now + AUTHORIZATION_VALIDITY
+        authorization.revoked_at = None
+        authorization.ended_by = ""
+        authorization.expiry_notified_on = None
+        authorization.save()
+        code = AuthCode.issue(authorization=authorization)
+    logger.info(
+        "App %s authorized by shop %s (authorization %s).", app.pk, shop_id, authorization.pk
+    )
+    return code
+
+
+def authenticate_app(*, app_key: str, app_secret: str) -> App:
+    """The app whose key and secret these are; ApiRefusal otherwise."""
+    if not app_key or not app_secret:
+        raise ApiRefusal(
+            ErrorCode.INVALID_PARAMETER, "app_key and app_secret are required query parameters."
+        )
+    app = App.objects.filter(app_key=app_key).first()
+    if app is None:
+        raise ApiRefusal(
+            ErrorCode.UNKNOWN_APP_KEY,
+            "Unknown app_key. Copy it from App & Service › your app › Credentials.",
+        )
+    if not app.secret_matches(app_secret):
+        raise ApiRefusal(
+            ErrorCode.WRONG_APP_SECRET,
+            "app_secret does not match this app_key. Reveal the current secret on the app "
+            "page; after a rotation the previous one works only during the grace period.",
+        )
+    ensure_app_active(app)
+    return app
+
+
+def ensure_app_active(app: App) -> None:
+    if app.is_deactivated:
+        raise ApiRefusal(
+            ErrorCode.APP_DEACTIVATED,
+            "This app is deactivated: its tokens are revoked and it cannot call the API.",
+        )
+
+
+def _issue_tokens(*, authorization: Authorization, auth_code_id) -> TokenGrant:
+    now = timezone.now()
+    access, access_row = AccessToken.issue(
+        authorization=authorization, auth_code_id=auth_code_id, expires_at=now + ACCESS_TOKEN_TTL
+    )
+    refresh, refresh_row = RefreshToken.issue(
+        authorization=authorization,
+        auth_code_id=auth_code_id,
+        expires_at=authorization.expires_at,
+    )
+    return TokenGrant(
+        access_token=access,
+        access_token_expires_at=access_row.expires_at,
+        refresh_token=refresh,
+        refresh_token_expires_at=refresh_row.expires_at,
+        authorization=authorization,
+    )
+
+
+def _ensure_authorization_active(authorization: Authorization) -> None:
+    if not authorization.is_active:
+        raise ApiRefusal(
+            ErrorCode.AUTHORIZATION_ENDED,
+            "The seller's authorization has ended or expired. Ask the seller to authorize "
+            "the app again.",
+        )
+
+
+def exchange_auth_code(*, app: App, auth_code: str) -> TokenGrant:
+    """Auth code → access and refresh token (SPEC §4.8). The code is single use: of two
+    exchanges at once exactly one wins, and presenting a used code again revokes every
+    token issued from it (it may have leaked)."""
+    row = (
+        AuthCode.objects.select_related("authorization").filter(code_hash=digest(auth_code)).first()
+        if auth_code
+        else None
+    )
+    if row is None or row.app_id != app.pk:
+        raise ApiRefusal(
+            ErrorCode.INVALID_AUTH_CODE,
+            "auth_code is not valid for this app. Use the code your redirect URL received.",
+        )
+    if row.used_at is None and row.expires_at <= timezone.now():
+        raise ApiRefusal(
+            ErrorCode.AUTH_CODE_EXPIRED,
+            "auth_code expired (codes last 30 minutes). Ask the seller to authorize again.",
+        )
+    grant = None
+    if row.used_at is None:
+        _ensure_authorization_active(row.authorization)
+        with transaction.atomic():
+            if row.claim():
+                grant = _issue_tokens(authorization=row.authorization, auth_code_id=row.pk)
+    if grant is None:
+        with transaction.atomic():
+            AccessToken.objects.filter(auth_code=row).revoke()
+            RefreshToken.objects.filter(auth_code=row).revoke()
+        logger.warning("Auth code %s was presented again; its tokens are revoked.", row.pk)
+        raise ApiRefusal(
+            ErrorCode.AUTH_CODE_USED,
+            "auth_code was already used. Codes are single use; the tokens issued from it "
+            "are now revoked. Ask the seller to authorize again.",
+        )
+    return grant
+
+
+def refresh_access_token(*, app: App, refresh_token: str) -> TokenGrant:
+    """Refresh token → a new access token and a new refresh token; the old refresh token is
+    used up (rotation). Access tokens issued before stay valid until they expire."""
+    row = RefreshToken.find(refresh_token)
+    if row is None or row.app_id != app.pk:
+        raise ApiRefusal(
+            ErrorCode.INVALID_REFRESH_TOKEN, "refresh_token is not valid for this app."
+        )
+    if row.revoked_at is not None:
+        raise ApiRefusal(
+            ErrorCode.REFRESH_TOKEN_REVOKED,
+            "refresh_token was revoked. Ask the seller to authorize the app again.",
+        )
+    if row.rotated_at is not None:
+        raise ApiRefusal(
+            ErrorCode.INVALID_REFRESH_TOKEN,
+            "refresh_token was already used: each refresh returns a new refresh_token; "
+            "use the newest one.",
+        )
+    if row.expires_at <= timezone.now():
+        raise ApiRefusal(
+            ErrorCode.REFRESH_TOKEN_EXPIRED,
+            "refresh_token expired. Ask the seller to authorize the app again.",
+        )
+    _ensure_authorization_active(row.authorization)
+    with transaction.atomic():
+        if not row.rotate():
+            raise ApiRefusal(
+                ErrorCode.INVALID_REFRESH_TOKEN,
+                "refresh_token was already used: use the newest one.",
+            )
+        return _issue_tokens(authorization=row.authorization, auth_code_id=row.auth_code_id)
+
+
+def authenticate_access_token(*, app: App, access_token: str) -> Authorization:
+    """The authorization an access token (header x-tts-access-token) stands for."""
+    row = AccessToken.find(access_token)
+    if row is None or row.app_id != app.pk:
+        raise ApiRefusal(
+            ErrorCode.INVALID_ACCESS_TOKEN,
+            "x-tts-access-token is missing or not valid for this app_key.",
+        )
+    if row.revoked_at is not None:
+        raise ApiRefusal(
+            ErrorCode.ACCESS_TOKEN_REVOKED,
+            "The access token was revoked. Ask the seller to authorize the app again.",
+        )
+    if row.expires_at <= timezone.now():
+        raise ApiRefusal(
+            ErrorCode.ACCESS_TOKEN_EXPIRED,
+            "The access token expired. Get a new one from /api/v2/token/refresh.",
+        )
+    _ensure_authorization_active(row.authorization)
+    return row.authorization
+
+
+def end_authorization(*, authorization_id: int, ended_by: str) -> bool:
+    """End one authorization: tokens revoked, a type 6 webhook to the developer. Returns
+    False when it had already ended."""
+    with transaction.atomic():
+        authorization = Authorization.objects.select_related("app").get(pk=authorization_id)
+        ended = authorization.end(ended_by=ended_by)
+        queue_on_commit(authorization.end_notice)
+    if ended:
+        logger.info("Authorization %s ended (%s).", authorization_id, ended_by)
+    return ended
+
+
+def deauthorize_shop(*, app: App, shop_cipher: str) -> Authorization:
+    """The developer ends a shop's authorization through the API (by shop cipher)."""
+    authorization = (
+        Authorization.objects.active().filter(app=app, shop_cipher=shop_cipher).first()
+        if shop_cipher
+        else None
+    )
+    if authorization is None:
+        raise ApiRefusal(
+            ErrorCode.SHOP_NOT_AUTHORIZED,
+            "No active authorization of this app has this shop_cipher.",
+        )
+    end_authorization(authorization_id=authorization.pk, ended_by=Authorization.EndedBy.DEVELOPER)
+    return authorization
+
+
+def deauthorize_from_portal(*, app_id: int, authorization_id: int, by: User) -> bool:
+    """The developer ends a shop's authorization from the authorized shops page."""
+    by.ensure_can_write()
+    authorization = Authorization.objects.get(pk=authorization_id, app_id=app_id, app__owner=by)
+    return end_authorization(
+        authorization_id=authorization.pk, ended_by=Authorization.EndedBy.DEVELOPER
+    )
+
+
+def revoke_as_seller(*, authorization_id: int, seller_account_id: str) -> bool:
+    """The seller revokes an app's access in Seller Center (SPEC §4.9, §6)."""
+    authorization = Authorization.objects.of_seller(seller_account_id).get(pk=authorization_id)
+    return end_authorization(
+        authorization_id=authorization.pk, ended_by=Authorization.EndedBy.SELLER
+    )
+
+
+TEST_EVENTS = {
+    WebhookDelivery.EventType.SELLER_DEAUTHORIZATION: {
+        "message": "Test event from Partner Center: a seller deauthorized this app."
+    },
+    WebhookDelivery.EventType.UPCOMING_AUTHORIZATION_EXPIRATION: {
+        "message": "Test event from Partner Center: an authorization expires soon.",
+    },
+}
+TEST_SHOP_ID = "0000000000000000"
+
+
+class WebhookRefused(Exception):
+    """A test event or redelivery that cannot be sent; the message says why."""
+
+
+def send_test_webhook(*, app_id: int, by: User, event_type: int) -> WebhookDelivery:
+    """Queue a sample event (shop_id all zeros) to the app's Webhook URL."""
+    by.ensure_can_write()
+    app = App.objects.get(pk=app_id, owner=by)
+    if app.is_deactivated:
+        raise WebhookRefused(AppDeactivated().args[0])
+    if not app.webhook_url:
+        raise WebhookRefused(_("Set a Webhook URL on the app first (Edit)."))
+    event_type = WebhookDelivery.EventType(event_type)
+    data = dict(TEST_EVENTS[event_type])
+    if event_type == WebhookDelivery.EventType.UPCOMING_AUTHORIZATION_EXPIRATION:
+        data["expiration_time"] = int((timezone.now() + EXPIRY_NOTICE_WINDOW).timestamp())
+    with transaction.atomic():
+        delivery = WebhookDelivery.enqueue(
+            app=app, event_type=event_type, shop_id=TEST_SHOP_ID, data=data, is_test=True
+        )
+        queue_on_commit(delivery)
+    return delivery
+
+
+def redeliver_webhook(*, app_id: int, delivery_id: int, by: User) -> WebhookDelivery:
+    """Send a delivery again, now, with a fresh retry schedule (same body, same id)."""
+    by.ensure_can_write()
+    delivery = WebhookDelivery.objects.get(pk=delivery_id, app_id=app_id, app__owner=by)
+    if not delivery.app.webhook_url:
+        raise WebhookRefused(_("Set a Webhook URL on the app first (Edit)."))
+    with transaction.atomic():
+        delivery.redeliver()
+        queue_on_commit(delivery)
+    return delivery

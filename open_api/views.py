@@ -1,0 +1,260 @@
+"""The Open API's pages (SPEC §4.7-4.9): the consent page and the seller's authorizations
+in the Seller Center stand-in, and the developer's authorized shops and webhook log.
+
+The seller's session is the stand-in's own (`sellers.views.current_seller`), never Django
+auth; seller data comes through sellers.directory.
+"""
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import allowed_when_blacklisted
+from apps_services.models import App, AppState
+from sellers.directory import get_directory
+from sellers.views import current_seller
+
+from . import services
+from .models import SCOPES, Authorization, WebhookDelivery
+
+
+def _login_redirect(request):
+    return redirect(f"{reverse('sellers:login')}?{urlencode({'next': request.get_full_path()})}")
+
+
+# --- The seller's side: consent and authorizations in the Seller Center stand-in ---------
+
+
+def _callback(url: str, **params) -> str:
+    """`url` with `params` added to its query (a None value is left out)."""
+    parts = urlsplit(url)
+    extra = urlencode([(key, value) for key, value in params.items() if value is not None])
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit(parts._replace(query=query))
+
+
+def _developer_name(app: App) -> str:
+    entity = getattr(app.owner, "company_entity", None)
+    return (entity and (entity.partner_name or entity.legal_name)) or _("Unnamed developer")
+
+
+@allowed_when_blacklisted
+@never_cache
+@require_http_methods(["GET", "POST"])
+def authorize(request):
+    """GET /open/authorize?service_id=…&state=…: the consent page (SPEC §4.7).
+
+    Authorize → Redirect URL ?code=…&state=…; Deny → ?code=null&error=auth_denied&state=….
+    An app that cannot be authorized gets a clear page here, never a redirect.
+    """
+    service_id = request.GET.get("service_id", "")
+    state = request.GET.get("state") or None
+    app = (
+        App.objects.select_related("category__role", "owner", "market")
+        .filter(service_id=service_id)
+        .first()
+        if service_id
+        else None
+    )
+    if app is None:
+        context = {
+            "title": _("Link not valid"),
+            "message": _("This authorization link is not valid."),
+        }
+        return render(request, "open_api/authorize_refused.html", context, status=404)
+    refusal = services.app_refusal(app)
+    if refusal:
+        context = {"title": _("Authorization unavailable"), "message": refusal, "app": app}
+        return render(request, "open_api/authorize_refused.html", context, status=403)
+    seller = current_seller(request)
+    if seller is None:
+        return _login_redirect(request)
+
+    failure = services.authorization_refusal(app=app, seller_account_id=seller["id"], shop_id=None)
+    if failure:
+        context = {"title": _("Authorization failed"), "message": failure, "app": app}
+        return render(request, "open_api/authorize_refused.html", context, status=403)
+    shops = [
+        shop
+        for shop in get_directory().list_shops(seller["id"])
+        if not app.is_seller_developer_app
+        or services.authorization_refusal(
+            app=app, seller_account_id=seller["id"], shop_id=shop.shop_id
+        )
+        is None
+    ]
+
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        if decision == "deny":
+            return redirect(
+                _callback(app.redirect_url, code="null", error="auth_denied", state=state)
+            )
+        if decision == "authorize":
+            try:
+                code = services.authorize_app(
+                    app_id=app.pk,
+                    seller_account_id=seller["id"],
+                    seller_name=seller["name"],
+                    seller_region=seller["region"],
+                    shop_id=request.POST.get("shop_id", ""),
+                )
+            except services.AuthorizationRefused as exc:
+                context = {"title": _("Authorization failed"), "message": str(exc), "app": app}
+                return render(request, "open_api/authorize_refused.html", context, status=403)
+            return redirect(_callback(app.redirect_url, code=code, state=state))
+
+    context = {
+        "app": app,
+        "developer": _developer_name(app),
+        "scopes": list(SCOPES.values()),
+        "shops": shops,
+        "seller": seller,
+    }
+    return render(request, "open_api/consent.html", context)
+
+
+@allowed_when_blacklisted
+@require_http_methods(["GET"])
+def app_logo(request, service_id):
+    """A published app's logo, shown to sellers on the consent page (public by nature)."""
+    app = get_object_or_404(App, service_id=service_id, state=AppState.PUBLISHED)
+    if not app.logo or not app.logo.storage.exists(app.logo.name):
+        raise Http404
+    response = FileResponse(app.logo.open("rb"))
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@allowed_when_blacklisted
+@never_cache
+@require_http_methods(["GET"])
+def authorization_list(request):
+    """SPEC §4.9: the seller's authorizations, across their shops."""
+    seller = current_seller(request)
+    if seller is None:
+        return _login_redirect(request)
+    authorizations = Authorization.objects.of_seller(seller["id"]).select_related("app")
+    return render(
+        request,
+        "open_api/authorization_list.html",
+        {"seller": seller, "authorizations": authorizations},
+    )
+
+
+@allowed_when_blacklisted
+@require_http_methods(["POST"])
+def authorization_revoke(request, authorization_id):
+    """The seller revokes an app's access; the developer gets a type 6 webhook."""
+    seller = current_seller(request)
+    if seller is None:
+        return _login_redirect(request)
+    # Another seller's authorization is a 404: its existence is not theirs to know.
+    authorization = get_object_or_404(
+        Authorization.objects.of_seller(seller["id"]), pk=authorization_id
+    )
+    if services.revoke_as_seller(authorization_id=authorization.pk, seller_account_id=seller["id"]):
+        messages.success(
+            request,
+            _("%(app)s can no longer access %(shop)s.")
+            % {"app": authorization.app.name, "shop": authorization.shop_name},
+        )
+    else:
+        messages.info(request, _("This authorization had already ended."))
+    return redirect("open_api:authorization-list")
+
+
+# --- The developer's side: authorized shops and the webhook log ---------------------------
+
+
+def _owned_app(request, pk) -> App:
+    """Another partner's app is a 404, never a 403: its existence is not theirs to know."""
+    return get_object_or_404(
+        App.objects.select_related("category", "category__role", "market"),
+        pk=pk,
+        owner=request.user,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def app_authorizations(request, pk):
+    """The shops that authorized the app, with expiry, and Deauthorize."""
+    app = _owned_app(request, pk)
+    authorizations = app.authorizations.order_by("revoked_at", "-authorized_at")
+    return render(
+        request,
+        "open_api/app_authorizations.html",
+        {"app": app, "authorizations": authorizations},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def app_deauthorize(request, pk, authorization_id):
+    app = _owned_app(request, pk)
+    authorization = get_object_or_404(app.authorizations, pk=authorization_id)
+    if services.deauthorize_from_portal(
+        app_id=app.pk, authorization_id=authorization.pk, by=request.user
+    ):
+        messages.success(
+            request,
+            _("%(shop)s is deauthorized; its tokens are revoked.")
+            % {"shop": authorization.shop_name},
+        )
+    else:
+        messages.info(request, _("This authorization had already ended."))
+    return redirect("open_api:app-authorizations", pk=app.pk)
+
+
+@login_required
+@require_http_methods(["GET"])
+def app_webhooks(request, pk):
+    """The webhook delivery log: every attempt, with Redeliver and Send test event."""
+    app = _owned_app(request, pk)
+    deliveries = app.webhook_deliveries.prefetch_related("attempt_log")[:50]
+    return render(
+        request,
+        "open_api/app_webhooks.html",
+        {"app": app, "deliveries": deliveries, "event_types": WebhookDelivery.EventType.choices},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def app_webhook_test(request, pk):
+    app = _owned_app(request, pk)
+    try:
+        event_type = int(request.POST.get("event_type", ""))
+        WebhookDelivery.EventType(event_type)
+    except ValueError:
+        messages.error(request, _("Choose an event type."))
+        return redirect("open_api:app-webhooks", pk=app.pk)
+    try:
+        services.send_test_webhook(app_id=app.pk, by=request.user, event_type=event_type)
+    except services.WebhookRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Test event queued. Its attempts appear below."))
+    return redirect("open_api:app-webhooks", pk=app.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def app_webhook_redeliver(request, pk, delivery_id):
+    app = _owned_app(request, pk)
+    delivery = get_object_or_404(app.webhook_deliveries, pk=delivery_id)
+    try:
+        services.redeliver_webhook(app_id=app.pk, delivery_id=delivery.pk, by=request.user)
+    except services.WebhookRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Redelivery queued."))
+    return redirect("open_api:app-webhooks", pk=app.pk)
