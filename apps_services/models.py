@@ -450,7 +450,8 @@ class App(ConcurrentTransitionMixin, models.Model):
         the webhook deliveries written, to queue once the deactivation commits."""
         deliveries = []
         for authorization in self.authorizations.filter(revoked_at=None):
-            if authorization.end(ended_by=authorization.EndedBy.APP_DEACTIVATED):
+            ended = authorization.end(ended_by=authorization.EndedBy.APP_DEACTIVATED)
+            if ended and authorization.end_notice is not None:  # None: no webhook URL
                 deliveries.append(authorization.end_notice.pk)
         self.access_tokens.revoke()
         self.refresh_tokens.revoke()

@@ -258,6 +258,22 @@ def test_deactivating_the_app_sends_a_deauthorization_per_shop(
     assert request["signature_ok"]
 
 
+def test_deactivation_queues_its_deauthorizations_as_soon_as_it_commits(
+    sam_client, hooked_app, sam, receiver, django_capture_on_commit_callbacks
+):
+    # given
+    authorize(sam_client, hooked_app)
+
+    # when: no sweep runs; the deactivation's own commit queues the webhook
+    with django_capture_on_commit_callbacks(execute=True):
+        app_services.deactivate_app(app_id=hooked_app.pk, by=hooked_app.owner)
+
+    # then
+    (request,) = receiver.requests
+    assert json.loads(request["body"])["type"] == 6
+    assert WebhookDelivery.objects.get().state == WebhookDelivery.State.SUCCEEDED
+
+
 def test_upcoming_expiration_is_announced_daily_from_30_days_before(
     sam_client, hooked_app, sam, receiver, time_machine
 ):
