@@ -162,6 +162,11 @@ def test_a_document_survives_a_validation_error_and_submit_needs_no_reupload(
         kept.get_by_text(file_name).wait_for()
         thumbnail = kept.locator("img.kept-file-thumbnail")
         thumbnail.wait_for()
+        # The image may still be loading: wait for it to load (or fail to), then judge it.
+        thumbnail.evaluate(
+            "img => img.complete || new Promise(done => { "
+            "img.addEventListener('load', done); img.addEventListener('error', done); })"
+        )
         assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
     shoot(page, "documents-kept-after-error")
 
