@@ -142,11 +142,12 @@ class Authorization(models.Model):
         self.revoked_at, self.ended_by = now, ended_by
         AccessToken.objects.filter(authorization=self).revoke()
         RefreshToken.objects.filter(authorization=self).revoke()
-        message = {
+        messages: dict[str, str] = {
             self.EndedBy.SELLER: "The seller revoked the authorization of this app.",
             self.EndedBy.DEVELOPER: "The developer deauthorized this shop.",
             self.EndedBy.APP_DEACTIVATED: "The app was deactivated.",
-        }[ended_by]
+        }
+        message = messages[ended_by]
         self.end_notice = WebhookDelivery.enqueue(
             app=self.app,
             event_type=WebhookDelivery.EventType.SELLER_DEAUTHORIZATION,
@@ -424,11 +425,12 @@ class WebhookDelivery(models.Model):
         )
 
     def status_badge(self) -> str:
-        return {
+        badges: dict[str, str] = {
             self.State.PENDING: "badge-warn",
             self.State.SUCCEEDED: "badge-ok",
             self.State.GIVEN_UP: "badge-err",
-        }[self.state]
+        }
+        return badges[self.state]
 
 
 class WebhookAttempt(models.Model):
