@@ -300,7 +300,7 @@ class Purpose(models.TextChoices):
     VERIFY_PHONE = "verify_phone", _("Verify phone number")
 
 
-class VerificationCodeQuerySet(models.QuerySet):
+class VerificationCodeQuerySet(models.QuerySet["VerificationCode"]):
     def live(self):
         return self.filter(used_at=None, expires_at__gt=timezone.now())
 

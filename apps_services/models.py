@@ -125,7 +125,7 @@ def is_publishable(instance) -> bool:
     return instance.publish_refusal() is None
 
 
-class AppQuerySet(models.QuerySet):
+class AppQuerySet(models.QuerySet["App"]):
     def owned_by(self, user):
         return self.filter(owner=user)
 
@@ -455,7 +455,9 @@ class App(ConcurrentTransitionMixin, models.Model):
         the webhook deliveries written, to queue once the deactivation commits."""
         deliveries = []
         for authorization in self.authorizations.filter(revoked_at=None):
-            if authorization.end(ended_by=authorization.EndedBy.APP_DEACTIVATED):
+            ended = authorization.end(ended_by=authorization.EndedBy.APP_DEACTIVATED)
+            # No row when the app has no Webhook URL: nobody to tell.
+            if ended and authorization.end_notice is not None:
                 deliveries.append(authorization.end_notice.pk)
         self.access_tokens.revoke()
         self.refresh_tokens.revoke()

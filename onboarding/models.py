@@ -227,7 +227,7 @@ class NotADraft(Exception):
 State = ReviewState
 
 
-class ApplicationQuerySet(models.QuerySet):
+class ApplicationQuerySet(models.QuerySet["Application"]):
     def awaiting_review(self):
         return self.filter(state=State.PENDING_REVIEW)
 

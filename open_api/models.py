@@ -38,7 +38,7 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class AuthorizationQuerySet(models.QuerySet):
+class AuthorizationQuerySet(models.QuerySet["Authorization"]):
     def active(self):
         return self.filter(revoked_at=None, expires_at__gt=timezone.now())
 
@@ -82,7 +82,9 @@ class Authorization(models.Model):
 
     objects = AuthorizationQuerySet.as_manager()
 
-    end_notice = None  # the type 6 webhook row `end()` wrote, for its caller to queue
+    # The type 6 webhook row `end()` wrote, for its caller to queue: None when the app has
+    # no Webhook URL.
+    end_notice: "WebhookDelivery | None" = None
 
     class Meta:
         ordering = ["-authorized_at", "-pk"]
@@ -282,7 +284,7 @@ class RefreshToken(IssuedToken):
 # --- Webhooks (SPEC §4.9): an outbox, like onboarding.Notification --------------------------
 
 
-class WebhookDeliveryQuerySet(models.QuerySet):
+class WebhookDeliveryQuerySet(models.QuerySet["WebhookDelivery"]):
     def claimable(self):
         """Pending, due, and not held by a live worker (a claim older than
         WEBHOOK_CLAIM_STALE_SECONDS belongs to a worker that died mid-send)."""

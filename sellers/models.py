@@ -69,7 +69,7 @@ class SellerType(models.TextChoices):
 SHOP_LABELS = {"local": _("Local seller"), "cross_border": _("Cross-border seller")}
 
 
-class SellerAccountQuerySet(models.QuerySet):
+class SellerAccountQuerySet(models.QuerySet["SellerAccount"]):
     def by_login(self, login: str):
         """Accounts whose login is `login`: an email (any case) or a phone in E.164."""
         login = (login or "").strip()
