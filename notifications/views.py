@@ -7,8 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.decorators import allowed_when_blacklisted
-
 from .models import Notification
 
 
@@ -19,7 +17,6 @@ def notification_list(request):
     return render(request, "notifications/notification_list.html", {"notifications": notifications})
 
 
-@allowed_when_blacklisted
 @login_required
 @require_http_methods(["GET", "POST"])
 def notification_open(request, pk):
@@ -31,7 +28,6 @@ def notification_open(request, pk):
     return redirect(notification.url or "notifications:notifications")
 
 
-@allowed_when_blacklisted
 @login_required
 @require_http_methods(["POST"])
 def notifications_read_all(request):
