@@ -26,11 +26,12 @@ def is_allowed_when_blacklisted(view) -> bool:
     return getattr(view, "allowed_when_blacklisted", False)
 
 
-def allowed_when_blacklisted_urls(patterns: list, *, names=None) -> list[URLPattern]:
-    """The same URL patterns with their views marked (all, or those named in `names`): for
-    an included app that imports nothing of ours, like the Seller Center stand-in, whose
-    pages all act for someone else, or the inbox, whose "mark read" changes only how the
-    account reads."""
+def allowed_when_blacklisted_urls(
+    patterns: list, *, names: set[str] | None = None
+) -> list[URLPattern]:
+    """The same URL patterns, the views named in `names` (every one by default) marked: for
+    an included app that imports nothing of ours (the Seller Center stand-in, whose pages
+    all act for someone else; the notifications inbox)."""
     return [
         URLPattern(p.pattern, allowed_when_blacklisted(p.callback), p.default_args, p.name)
         if names is None or p.name in names

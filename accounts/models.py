@@ -1,5 +1,6 @@
 import secrets
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -29,7 +30,7 @@ def validate_login_email(email: str) -> None:
     validate_email(email)
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
@@ -56,9 +57,10 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """A Partner Center account. The email is the login and the notification channel."""
 
-    username = None
-    first_name = None
-    last_name = None
+    # Removing inherited fields: the stubs type them as always present.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField(_("login email"), unique=True, max_length=EMAIL_MAX_LENGTH)
     # Unique only once verified (Meta.constraints): a number typed in but never verified
     # must not block its real owner, nor tell anyone that it is registered.
@@ -86,9 +88,10 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # The stubs expect auth's username-based UserManager here; ours is keyed by email.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("account")
@@ -297,7 +300,7 @@ class Purpose(models.TextChoices):
     VERIFY_PHONE = "verify_phone", _("Verify phone number")
 
 
-class VerificationCodeQuerySet(models.QuerySet):
+class VerificationCodeQuerySet(models.QuerySet["VerificationCode"]):
     def live(self):
         return self.filter(used_at=None, expires_at__gt=timezone.now())
 

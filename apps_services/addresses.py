@@ -8,11 +8,15 @@ Standard library only.
 
 import ipaddress
 import socket
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
@@ -72,7 +76,8 @@ def resolve(url: str) -> tuple[str, int, list[str]]:
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    # An AF_INET / AF_INET6 sockaddr starts with the address as a string.
+    addresses = list(dict.fromkeys(cast(str, info[4][0]) for info in infos))
     if not private_addresses_allowed() and any(_is_forbidden(a) for a in addresses):
         raise AddressRefused(
             _(
@@ -100,7 +105,7 @@ def local_http_allowed() -> bool:
     return bool(settings.DEBUG or settings.ALLOW_HTTP_LOCALHOST_REDIRECTS)
 
 
-def callback_url_error(url: str, *, allow_local_http: bool) -> str | None:
+def callback_url_error(url: str, *, allow_local_http: bool) -> "StrOrPromise | None":
     """Why `url` cannot receive auth codes or webhooks, or None when it can."""
     try:
         parts = urlsplit(url)

@@ -33,7 +33,7 @@ def derive_key(secret_key: str) -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def _cipher(configured: str, secret_key: str, fallbacks: tuple[str, ...]) -> MultiFernet:
-    keys = [k.strip() for k in configured.split(",") if k.strip()]
+    keys: list[str | bytes] = [k.strip() for k in configured.split(",") if k.strip()]
     derived = [derive_key(key) for key in (secret_key, *fallbacks)]
     try:
         # MultiFernet encrypts with the first key only; duplicates are harmless.

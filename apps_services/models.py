@@ -1,8 +1,9 @@
 import hmac
 import secrets
 import string
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +22,9 @@ from sellers.models import SellerType
 from . import crypto
 from .addresses import address_refusal, callback_url_error, local_http_allowed
 from .tasks import queue_webhook
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class SellerBinding(models.Model):
@@ -121,7 +125,7 @@ def is_publishable(instance) -> bool:
     return instance.publish_refusal() is None
 
 
-class AppQuerySet(models.QuerySet):
+class AppQuerySet(models.QuerySet["App"]):
     def owned_by(self, user):
         return self.filter(owner=user)
 
@@ -131,7 +135,8 @@ class AppQuerySet(models.QuerySet):
     def delete(self):
         raise AppCannotBeDeleted()
 
-    delete.queryset_only = True
+    # Keeps delete() off the manager, as on QuerySet.delete; stubs cannot type a function attribute.
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
     def update(self, **kwargs):
         # Bulk updates skip save(); they skip deactivated apps too. (Transitions and save()
@@ -296,7 +301,7 @@ class App(ConcurrentTransitionMixin, models.Model):
         """SPEC §4.2-4.3, for every entry point: raise ValidationError keyed by field."""
         if allow_local_http is None:
             allow_local_http = local_http_allowed()
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.category_id:
             category = self.category
             if not category.role.is_developer:
@@ -451,7 +456,8 @@ class App(ConcurrentTransitionMixin, models.Model):
         deliveries = []
         for authorization in self.authorizations.filter(revoked_at=None):
             ended = authorization.end(ended_by=authorization.EndedBy.APP_DEACTIVATED)
-            if ended and authorization.end_notice is not None:  # None: no webhook URL
+            # No row when the app has no Webhook URL: nobody to tell.
+            if ended and authorization.end_notice is not None:
                 deliveries.append(authorization.end_notice.pk)
         self.access_tokens.revoke()
         self.refresh_tokens.revoke()
@@ -505,12 +511,13 @@ class App(ConcurrentTransitionMixin, models.Model):
         )
 
     def record_rotation(self, *, by) -> None:
+        until = cast(datetime, self.previous_secret_expires_at)  # set by rotate_secret()
         AppEvent.objects.create(
             app=self,
             by=by,
             kind=AppEvent.Kind.SECRET_ROTATED,
             note=_("The previous secret stays valid until %(until)s UTC.")
-            % {"until": self.previous_secret_expires_at.strftime("%Y-%m-%d %H:%M")},
+            % {"until": until.strftime("%Y-%m-%d %H:%M")},
         )
 
     def _refuse_if_deactivated(self) -> None:

@@ -84,7 +84,7 @@ class Track(models.TextChoices):
     DEVELOPER = "developer", _("Developer")
 
 
-class PartnerRoleQuerySet(models.QuerySet):
+class PartnerRoleQuerySet(models.QuerySet["PartnerRole"]):
     def developer(self):
         """The roles that make a partner a developer (ISV or seller in-house, SPEC §2.2)."""
         return self.filter(track=Track.DEVELOPER)
@@ -156,7 +156,7 @@ class PartnerType(models.Model):
         return translated(self.description)
 
 
-class ServiceCategoryQuerySet(models.QuerySet):
+class ServiceCategoryQuerySet(models.QuerySet["ServiceCategory"]):
     def open_for_applications(self):
         return self.filter(discontinued=False)
 

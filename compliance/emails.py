@@ -42,7 +42,9 @@ SECURITY_REVIEW_TITLES = {
         gettext_lazy("Security review not approved: your account is blacklisted"),
     ),
 }
-SECURITY_REVIEW_OUTCOMES = {kind: outcome for outcome, (kind, _t) in SECURITY_REVIEW_TITLES.items()}
+SECURITY_REVIEW_OUTCOMES: dict[str, str] = {
+    kind: outcome for outcome, (kind, _t) in SECURITY_REVIEW_TITLES.items()
+}
 
 
 def security_review_notification(review: ComplianceReview, *, outcome: str) -> dict:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from . import registry
 
 
-class NotificationQuerySet(models.QuerySet):
+class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self):
         return self.filter(read_at=None)
 

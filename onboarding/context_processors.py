@@ -1,9 +1,14 @@
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
 
 from .models import partner_roles_of
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # SPEC §1.6: the left menu of each partner role, after Home and My Account, as
 # (label, URL name, query string).
@@ -48,7 +53,7 @@ def partner_shell(request):
     }
 
 
-def _menu(role) -> list[tuple[str, str]]:
+def _menu(role) -> list[tuple["StrOrPromise", str]]:
     if role is None:
         return []
     items = DEVELOPER_MENU if role.is_developer else SERVICE_MENU

@@ -4,6 +4,7 @@ notifications that announce each decision."""
 import uuid
 from datetime import timedelta
 from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -226,7 +227,7 @@ class NotADraft(Exception):
 State = ReviewState
 
 
-class ApplicationQuerySet(models.QuerySet):
+class ApplicationQuerySet(models.QuerySet["Application"]):
     def awaiting_review(self):
         return self.filter(state=State.PENDING_REVIEW)
 
@@ -439,7 +440,9 @@ def field_label(key: str) -> str:
     entity = key.startswith("entity-")
     model, name = (CompanyEntity, key.removeprefix("entity-")) if entity else (Application, key)
     try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()
+        # Notes are written on concrete fields, never on relations' reverse sides.
+        field = cast(models.Field, model._meta.get_field(name))
+        return str(field.verbose_name).capitalize()
     except FieldDoesNotExist:
         return key
 

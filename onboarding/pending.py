@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from .uploads import DocumentField, thumbnail_name, validate_document
 
 
-class PendingUploadQuerySet(models.QuerySet):
+class PendingUploadQuerySet(models.QuerySet["PendingUpload"]):
     def of(self, user, token) -> "PendingUpload | None":
         """The account's own pending upload for `token`, or None (a foreign or bad token)."""
         if user is None or not getattr(user, "is_authenticated", False) or not token:

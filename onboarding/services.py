@@ -3,6 +3,7 @@ only here."""
 
 import uuid
 from collections.abc import Iterable
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -180,7 +181,7 @@ def save_applications(
     with transaction.atomic():
         if entity is not None:
             entity.save()
-        edited = {}
+        edited: dict[int, Application] = {}
         for application in applications:
             first = edited.setdefault(application.category_id, application)
             for name in Application.CATEGORY_INFO_FIELDS:
@@ -208,6 +209,7 @@ def decide_application(
 ) -> Application:
     """Approve or reject an application pending review (see `reviews.services.decide`)."""
     application = Application.objects.get(pk=application_id)
-    return reviews.decide(
+    decided = reviews.decide(
         application, by=by, approve=approve, reason=reason, field_reasons=field_reasons
     )
+    return cast(Application, decided)  # decide() returns the object it was given

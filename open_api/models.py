@@ -38,7 +38,7 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-class AuthorizationQuerySet(models.QuerySet):
+class AuthorizationQuerySet(models.QuerySet["Authorization"]):
     def active(self):
         return self.filter(revoked_at=None, expires_at__gt=timezone.now())
 
@@ -82,7 +82,9 @@ class Authorization(models.Model):
 
     objects = AuthorizationQuerySet.as_manager()
 
-    end_notice = None  # the type 6 webhook row `end()` wrote, for its caller to queue
+    # The type 6 webhook row `end()` wrote, for its caller to queue: None when the app has
+    # no Webhook URL.
+    end_notice: "WebhookDelivery | None" = None
 
     class Meta:
         ordering = ["-authorized_at", "-pk"]
@@ -142,11 +144,12 @@ class Authorization(models.Model):
         self.revoked_at, self.ended_by = now, ended_by
         AccessToken.objects.filter(authorization=self).revoke()
         RefreshToken.objects.filter(authorization=self).revoke()
-        message = {
+        messages: dict[str, str] = {
             self.EndedBy.SELLER: "The seller revoked the authorization of this app.",
             self.EndedBy.DEVELOPER: "The developer deauthorized this shop.",
             self.EndedBy.APP_DEACTIVATED: "The app was deactivated.",
-        }[ended_by]
+        }
+        message = messages[ended_by]
         self.end_notice = WebhookDelivery.enqueue(
             app=self.app,
             event_type=WebhookDelivery.EventType.SELLER_DEAUTHORIZATION,
@@ -281,7 +284,7 @@ class RefreshToken(IssuedToken):
 # --- Webhooks (SPEC §4.9): an outbox, like onboarding.Notification --------------------------
 
 
-class WebhookDeliveryQuerySet(models.QuerySet):
+class WebhookDeliveryQuerySet(models.QuerySet["WebhookDelivery"]):
     def claimable(self):
         """Pending, due, and not held by a live worker (a claim older than
         WEBHOOK_CLAIM_STALE_SECONDS belongs to a worker that died mid-send)."""
@@ -424,11 +427,12 @@ class WebhookDelivery(models.Model):
         )
 
     def status_badge(self) -> str:
-        return {
+        badges: dict[str, str] = {
             self.State.PENDING: "badge-warn",
             self.State.SUCCEEDED: "badge-ok",
             self.State.GIVEN_UP: "badge-err",
-        }[self.state]
+        }
+        return badges[self.state]
 
 
 class WebhookAttempt(models.Model):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from functools import partial
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -398,12 +399,16 @@ def send_test_webhook(*, app_id: int, by: User, event_type: int) -> WebhookDeliv
     if not app.webhook_url:
         raise WebhookRefused(_("Set a Webhook URL on the app first (Edit)."))
     event_type = WebhookDelivery.EventType(event_type)
-    data = dict(TEST_EVENTS[event_type])
+    data: dict[str, str | int] = dict(TEST_EVENTS[event_type])
     if event_type == WebhookDelivery.EventType.UPCOMING_AUTHORIZATION_EXPIRATION:
         data["expiration_time"] = int((timezone.now() + EXPIRY_NOTICE_WINDOW).timestamp())
     with transaction.atomic():
-        delivery = WebhookDelivery.enqueue(
-            app=app, event_type=event_type, shop_id=TEST_SHOP_ID, data=data, is_test=True
+        # Never None: the app has a Webhook URL (checked above).
+        delivery = cast(
+            WebhookDelivery,
+            WebhookDelivery.enqueue(
+                app=app, event_type=event_type, shop_id=TEST_SHOP_ID, data=data, is_test=True
+            ),
         )
         queue_on_commit(delivery)
     return delivery

@@ -100,7 +100,7 @@ CHECKS = {
 class PortalHealthView(HealthCheckView):
     checks = [check for check, _critical in CHECKS.values()]
 
-    async def get(self, request, *args, **kwargs):
+    async def get(self, request, *args, **kwargs) -> JsonResponse:
         with self.get_executor() as executor:
             results = await asyncio.gather(
                 *(check.get_result(executor) for check in self.get_checks())
@@ -108,6 +108,7 @@ class PortalHealthView(HealthCheckView):
         body: dict = {"checks": {}}
         unavailable = degraded = False
         for (name, (_check, critical)), result in zip(CHECKS.items(), results, strict=True):
+            entry: dict[str, object]
             if result.error is None:
                 entry = {"status": "ok"}
             elif critical:

@@ -37,8 +37,8 @@ urlpatterns = [
     path("catalog/", include("categories.urls")),
     # The compliance review's pages keep their /onboarding/compliance/ paths.
     path("onboarding/compliance/", include("compliance.urls")),
-    # Opening a notification or marking all read changes only how the account reads: a
-    # blacklisted account may still do it (SPEC §3.14).
+    # Opening a notification and marking all read change only how the account reads: open to
+    # a blacklisted account (SPEC §3.14). Marked here, as the outbox imports no domain app.
     path(
         "onboarding/",
         include(

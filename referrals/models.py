@@ -56,7 +56,7 @@ def is_owner(instance, user) -> bool:
     return bool(user and user.pk == instance.partner_id)
 
 
-class ServiceQuerySet(models.QuerySet):
+class ServiceQuerySet(models.QuerySet["ShopRegistrationService"]):
     def owned_by(self, user):
         return self.filter(partner=user)
 

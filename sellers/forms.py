@@ -87,7 +87,9 @@ class SellerRowForm(forms.Form):
             data[key] = data.get(key, "").upper().replace("-", "_")
         data["kyc_status"] = data.get("kyc_status", "").lower()
         super().__init__(data, **kwargs)
-        self.fields["shop_region"].choices = [(code, code) for code in SHOP_REGIONS]
+        cast(forms.ChoiceField, self.fields["shop_region"]).choices = [
+            (code, code) for code in SHOP_REGIONS
+        ]
 
     def clean(self):
         cleaned = super().clean()

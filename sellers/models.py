@@ -5,6 +5,7 @@ Seller Center is an external system. The rest of the portal reaches these tables
 """
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
@@ -14,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as to_phone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class KycStatus(models.TextChoices):
@@ -46,7 +50,7 @@ class SellerType(models.TextChoices):
         return self.value.upper()
 
     @property
-    def shop_label(self) -> str:
+    def shop_label(self) -> "StrOrPromise":
         return SHOP_LABELS[self.value]
 
     @classmethod
@@ -57,7 +61,7 @@ class SellerType(models.TextChoices):
         return cls(value.lower())
 
     @classmethod
-    def shop_choices(cls) -> list[tuple[str, str]]:
+    def shop_choices(cls) -> list[tuple[str, "StrOrPromise"]]:
         return [(kind.shop_value, kind.shop_label) for kind in cls]
 
 
@@ -65,7 +69,7 @@ class SellerType(models.TextChoices):
 SHOP_LABELS = {"local": _("Local seller"), "cross_border": _("Cross-border seller")}
 
 
-class SellerAccountQuerySet(models.QuerySet):
+class SellerAccountQuerySet(models.QuerySet["SellerAccount"]):
     def by_login(self, login: str):
         """Accounts whose login is `login`: an email (any case) or a phone in E.164."""
         login = (login or "").strip()

@@ -36,8 +36,11 @@ TOP_FLOOR_COMMANDS = {"seed_demo", "bench_data"}
 
 _GROUND = {"categories", "reviews"}
 _ONBOARDING = {"accounts", "categories", "reviews", "notifications"}
-_APPS_SERVICES = _ONBOARDING | {"onboarding", "compliance"}
-_OPEN_API = _APPS_SERVICES | {"apps_services", "sellers"}
+# Compliance reviews partners onboarding has made: it sits above onboarding.
+_COMPLIANCE = _ONBOARDING | {"onboarding"}
+# Sellers (the Seller Center stand-in) is a leaf: seller verification talks to it.
+_APPS_SERVICES = _COMPLIANCE | {"compliance", "sellers"}
+_OPEN_API = _APPS_SERVICES | {"apps_services"}
 # What each app may import from (the floors below it); anything else is a violation.
 ALLOWED = {
     "categories": set(),
@@ -46,7 +49,7 @@ ALLOWED = {
     "accounts": _GROUND,
     "notifications": {"accounts", "categories"},
     "onboarding": _ONBOARDING,
-    "compliance": _ONBOARDING,
+    "compliance": _COMPLIANCE,
     "apps_services": _APPS_SERVICES,
     "open_api": _OPEN_API,
     "referrals": _OPEN_API | {"open_api"},
@@ -56,6 +59,7 @@ MAX_LINES = 600
 # Data and load generators, not code that holds rules.
 LONG_MODULES_ALLOWED = ("categories/catalog.py", "bench/", "demo/")
 
+# Until onboarding's admin stops importing compliance (the last edge against the plan).
 RENOVATION = pytest.mark.xfail(reason="renovation in progress", strict=False)
 
 
@@ -257,7 +261,6 @@ def test_no_domain_app_imports_demo():
     assert importers == []
 
 
-@RENOVATION
 def test_no_module_is_over_600_lines():
     long_modules = []
     for path in _python_files():
