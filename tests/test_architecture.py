@@ -46,7 +46,7 @@ ALLOWED = {
     "accounts": _GROUND,
     "notifications": {"accounts", "categories"},
     "onboarding": _ONBOARDING,
-    "compliance": _ONBOARDING,
+    "compliance": _ONBOARDING | {"onboarding"},
     "apps_services": _APPS_SERVICES,
     "open_api": _OPEN_API,
     "referrals": _OPEN_API | {"open_api"},
