@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from onboarding.models import Application
 from reviews.admin import (
     EstimatedCountPaginator,
-    HistoryColumns,
+    HistoryInline,
     ReviewAdminMixin,
     WaitingFilter,
 )
@@ -34,12 +34,9 @@ from .models import (
 )
 
 
-class ComplianceTransitionInline(HistoryColumns, admin.TabularInline):
+class ComplianceTransitionInline(HistoryInline):
     model = ComplianceTransition
-    extra = 0
-    can_delete = False
     fields = ("at", "by", "step", "change", "reason", "submitted_answers")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("Compliance history")
 
     @admin.display(description=gettext_lazy("answers as submitted"))
@@ -49,12 +46,6 @@ class ComplianceTransitionInline(HistoryColumns, admin.TabularInline):
             "<div><b>{}:</b> {}</div>",
             ((ComplianceReview._meta.get_field(k).verbose_name, v) for k, v in obj.answers.items()),
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 MARKET_FACTS = [

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from reviews.admin import (
     EstimatedCountPaginator,
-    HistoryColumns,
+    HistoryInline,
     ReviewAdminMixin,
     WaitingFilter,
 )
@@ -150,12 +150,9 @@ class ApplicationRejectForm(RejectForm):
                 self.fields[name].current_value = relevant[key]
 
 
-class TransitionInline(HistoryColumns, admin.TabularInline):
+class TransitionInline(HistoryInline):
     model = ApplicationTransition
-    extra = 0
-    can_delete = False
     fields = ("at", "by", "step", "change", "reason", "reasons_per_field")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("Review history")
 
     @admin.display(description=gettext_lazy("per-field reasons"))
@@ -163,12 +160,6 @@ class TransitionInline(HistoryColumns, admin.TabularInline):
         return format_html_join(
             "", "<div>{}: {}</div>", ((field_label(k), v) for k, v in obj.field_reasons.items())
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Application)

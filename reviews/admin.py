@@ -114,6 +114,22 @@ class HistoryColumns:
         return obj.change_display()
 
 
+class HistoryInline(HistoryColumns, admin.TabularInline):
+    """A reviewed thing's audit trail on its page: read-only, written only by the services."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class ReviewAdminMixin:
     review_permission: str  # "app_label.codename" that may decide
     approve_transition = "approve"  # the model's approving transition, for `can_proceed`
