@@ -14,10 +14,14 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onboarding.admin import EstimatedCountPaginator, HistoryColumns, WaitingFilter
-from onboarding.forms import RejectForm
 from onboarding.models import Application
-from partner_center.review_admin import DecisionAdminMixin
+from reviews.admin import (
+    EstimatedCountPaginator,
+    HistoryInline,
+    ReviewAdminMixin,
+    WaitingFilter,
+)
+from reviews.forms import RejectForm
 
 from . import services
 from .models import (
@@ -30,12 +34,9 @@ from .models import (
 )
 
 
-class ComplianceTransitionInline(HistoryColumns, admin.TabularInline):
+class ComplianceTransitionInline(HistoryInline):
     model = ComplianceTransition
-    extra = 0
-    can_delete = False
     fields = ("at", "by", "step", "change", "reason", "submitted_answers")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("Compliance history")
 
     @admin.display(description=gettext_lazy("answers as submitted"))
@@ -45,12 +46,6 @@ class ComplianceTransitionInline(HistoryColumns, admin.TabularInline):
             "<div><b>{}:</b> {}</div>",
             ((ComplianceReview._meta.get_field(k).verbose_name, v) for k, v in obj.answers.items()),
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 MARKET_FACTS = [
@@ -96,7 +91,7 @@ class RequirementFactsChangeList(ChangeList):
 
 
 @admin.register(ComplianceReview)
-class ComplianceReviewAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class ComplianceReviewAdmin(ReviewAdminMixin, admin.ModelAdmin):
     """The security review queue. Like applications, every field is read-only; decisions go
     through `services.decide_security_review`."""
 
@@ -198,10 +193,6 @@ class ComplianceReviewAdmin(DecisionAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "limit": MAX_CONSECUTIVE_REJECTIONS}
-        return super().change_view(request, object_id, form_url, extra_context)
-
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "can_review": self.has_review_permission(request)}
         return super().changelist_view(request, extra_context)
@@ -226,14 +217,26 @@ class ComplianceReviewAdmin(DecisionAdminMixin, admin.ModelAdmin):
         self.message_user(request, message, messages.SUCCESS)
 
     def reject_form(self, request):
-        return RejectForm(request.POST or None, with_fields=False)
+        return RejectForm(request.POST or None)
 
     def reject_context(self, obj) -> dict:
-        return {
-            "limit": MAX_CONSECUTIVE_REJECTIONS,
-            "blacklists": obj.next_rejection_blacklists,
+        limit = MAX_CONSECUTIVE_REJECTIONS
+        context = {
             "title": _("Reject the security review of %(user)s") % {"user": obj.user},
+            "intro": _(
+                "Reject the security review of %(user)s. Consecutive rejections so far: "
+                "%(n)s of %(limit)s."
+            )
+            % {"user": obj.user, "n": obj.consecutive_rejections, "limit": limit},
+            "submit_label": _("Reject security review"),
         }
+        if obj.next_rejection_blacklists:
+            context["warning"] = _(
+                "This would be rejection %(limit)s of %(limit)s: the account will be "
+                "blacklisted automatically and can no longer submit, create, publish or "
+                "authorize anything."
+            ) % {"limit": limit}
+        return context
 
     def require_view(self, request):
         if not self.has_review_permission(request):

@@ -5,19 +5,21 @@ import unicodedata
 from functools import partial
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from notifications.models import Notification
-from onboarding.models import (
-    Application,
-    ApplicationQuerySet,
-    CompanyEntity,
+from onboarding.models import Application, CompanyEntity
+from reviews.models import (
+    SUBMISSION_STEPS,
+    Effect,
+    ReviewedModel,
+    ReviewQuerySet,
+    ReviewState,
+    ReviewTransition,
 )
-from reviews.models import TransitionLabels
 
 COMPLIANCE_PERMISSION = "compliance.review_compliance"
 # The markets (and registration regions) where compliance review is always required.
@@ -74,11 +76,8 @@ QUESTIONNAIRE_CONTACTS = {
 }
 
 
-class ComplianceState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PENDING_REVIEW = "pending_review", _("Pending review")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Not approved")
+# The review lifecycle's states, with the same words.
+ComplianceState = ReviewState
 
 
 def compliance_markets_of(user) -> set[str]:
@@ -97,24 +96,7 @@ def compliance_markets_of(user) -> set[str]:
     return codes & set(COMPLIANCE_MARKETS)
 
 
-def can_review_compliance(instance, user) -> bool:
-    return bool(user and user.is_active and user.is_staff and user.has_perm(COMPLIANCE_PERMISSION))
-
-
-def is_compliance_owner(instance, user) -> bool:
-    return bool(user and user.pk == instance.user_id)
-
-
-def security_answers_complete(instance) -> bool:
-    return not instance.submission_errors()
-
-
-class ComplianceReviewQuerySet(models.QuerySet):
-    def awaiting_review(self):
-        return self.filter(state=ComplianceState.PENDING_REVIEW)
-
-    waiting_bands = ApplicationQuerySet.waiting_bands
-
+class ComplianceReviewQuerySet(ReviewQuerySet):
     def with_requirement_facts(self):
         """What `required_because()` asks the database, as annotations, for a page of
         reviews: each fact a simple correlated EXISTS, probed per row through the user
@@ -133,9 +115,10 @@ class ComplianceReviewQuerySet(models.QuerySet):
         return self.annotate(**facts)
 
 
-class ComplianceReview(ConcurrentTransitionMixin, models.Model):
+class ComplianceReview(ReviewedModel):
     """A developer's compliance and legal review (SPEC §3.14): the due-diligence
-    questionnaire they requested, and the security review form with its decisions.
+    questionnaire they requested, and the security review form with its decisions. Its
+    review lifecycle is `ReviewedModel`'s; the hooks below fill it in.
 
     One per account. The row is created by the partner's first action (or by a reviewer
     marking the review required); until then `ComplianceReview.of(user)` returns an unsaved
@@ -164,15 +147,26 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
         "last_penetration_test_on",
     )
 
+    review_permission = COMPLIANCE_PERMISSION
+    queue_label = _("Security reviews")
+    # Reached by drafts too (nothing to decide yet): the same words as for a decided review.
+    refusal_messages = {
+        "decided": _(
+            "Only security reviews pending review can be decided; this one is %(state)s. "
+            "Nothing was changed."
+        ),
+        "not_pending": _(
+            "Only security reviews pending review can be decided; this one is %(state)s. "
+            "Nothing was changed."
+        ),
+        "not_reviewer": _(
+            "Only staff in the Reviewers group can approve or reject security reviews."
+        ),
+        "no_reason": _("Give the partner a reason for the rejection."),
+    }
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compliance_review"
-    )
-    state = FSMField(
-        _("status"),
-        default=ComplianceState.DRAFT,
-        choices=ComplianceState.choices,
-        protected=True,
-        db_index=True,
     )
     # Case by case (SPEC §3.14): a reviewer may require the review of any developer.
     marked_required = models.BooleanField(_("required by a reviewer"), default=False)
@@ -254,17 +248,6 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
     consecutive_rejections = models.PositiveSmallIntegerField(
         _("consecutive rejections"), default=0, editable=False
     )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    rejection_reason = models.TextField(_("reason"), blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -287,15 +270,6 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return str(_("Compliance review of %(user)s") % {"user": self.user})
-
-    def save(self, *args, **kwargs):
-        # As for Application: the audit row, the notification and a blacklisting are written
-        # with the state change or not at all, whichever entry point saved it.
-        effects = self.__dict__.pop("_pending_effects", [])
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            for effect in effects:
-                effect()
 
     def get_absolute_url(self) -> str:
         return reverse("compliance:overview")
@@ -360,10 +334,6 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
         return QUESTIONNAIRE_CONTACTS[QuestionnaireRegion(region)]
 
     @property
-    def is_editable(self) -> bool:
-        return self.state != ComplianceState.PENDING_REVIEW
-
-    @property
     def rejections_left(self) -> int:
         return max(0, MAX_CONSECUTIVE_REJECTIONS - self.consecutive_rejections)
 
@@ -397,158 +367,56 @@ class ComplianceReview(ConcurrentTransitionMixin, models.Model):
                 errors[name] = " ".join(exc.messages)
         return errors
 
-    # --- transitions ---------------------------------------------------------------------
+    # --- the review lifecycle's hooks (reviews.models.ReviewedModel) ----------------------
 
-    @transition(
-        field=state,
-        source=ComplianceState.DRAFT,
-        target=ComplianceState.PENDING_REVIEW,
-        conditions=[security_answers_complete],
-        permission=is_compliance_owner,
-        custom={"label": _("Submit")},
-    )
-    def submit(self, *, by):
-        self._start_review(by, "submit")
-
-    @transition(
-        field=state,
-        source=ComplianceState.REJECTED,
-        target=ComplianceState.PENDING_REVIEW,
-        conditions=[security_answers_complete],
-        permission=is_compliance_owner,
-        custom={"label": _("Resubmit")},
-    )
-    def resubmit(self, *, by):
-        self._start_review(by, "resubmit")
-
-    @transition(
-        field=state,
-        source=ComplianceState.APPROVED,
-        target=ComplianceState.PENDING_REVIEW,
-        conditions=[security_answers_complete],
-        permission=is_compliance_owner,
-        custom={"label": _("Submit changes")},
-    )
-    def submit_changes(self, *, by):
-        """Approved answers changed (new hosting, say): the new answers go to review."""
-        self._start_review(by, "submit_changes")
-
-    @transition(
-        field=state,
-        source=ComplianceState.PENDING_REVIEW,
-        target=ComplianceState.APPROVED,
-        permission=can_review_compliance,
-        custom={"label": _("Approve")},
-    )
-    def approve(self, *, by):
-        self._require_reviewer(by)
-        self.decided_at, self.decided_by = timezone.now(), by
-        self.rejection_reason = ""
+    def approving(self, *, by) -> None:
         # Only *consecutive* rejections count towards the blacklist.
         self.consecutive_rejections = 0
-        self._record(by, "approve", ComplianceState.APPROVED)
-        self._effects.append(partial(self._announce, "approved"))
 
-    @transition(
-        field=state,
-        source=ComplianceState.PENDING_REVIEW,
-        target=ComplianceState.REJECTED,
-        permission=can_review_compliance,
-        custom={"label": _("Reject")},
-    )
-    def reject(self, *, by, reason: str):
-        """The third consecutive rejection blacklists the account, in this same save."""
-        self._require_reviewer(by)
-        reason = (reason or "").strip()
-        if not reason:
-            raise ValueError("A rejection needs a reason the partner can act on.")
-        self.decided_at, self.decided_by = timezone.now(), by
-        self.rejection_reason = reason
+    def rejecting(self, *, by, field_reasons: dict[str, str] | None = None) -> None:
         self.consecutive_rejections += 1
-        self._record(by, "reject", ComplianceState.REJECTED, reason)
-        if self.consecutive_rejections >= MAX_CONSECUTIVE_REJECTIONS:
-            self._effects.append(self._blacklist_user)
-            self._effects.append(partial(self._announce, "blacklisted"))
-        else:
-            self._effects.append(partial(self._announce, "rejected"))
 
-    def mark_required(self, *, by, reason: str) -> None:
-        """Case by case (SPEC §3.14): a reviewer requires this developer's review. Not a
-        state change, but it changes what the partner must do, so it is in the history and
-        the partner is told."""
-        self._require_reviewer(by)
-        reason = (reason or "").strip()
-        if not reason:
-            raise ValueError("Tell the partner why a compliance review is required.")
-        self.marked_required, self.required_reason = True, reason
-        self.marked_required_by, self.marked_required_at = by, timezone.now()
-        self._record(by, "mark_required", self.state, reason)
-        self._effects.append(partial(self._announce, "required"))
+    def audit_details(self, name: str) -> dict:
+        # A submission keeps the answers as submitted: the reviewer decides on those.
+        return {"answers": self.answers()} if name in SUBMISSION_STEPS else {}
 
-    def _start_review(self, by, name: str) -> None:
-        if not is_compliance_owner(self, by):
-            raise PermissionError("Only the partner can submit their security review.")
-        self.submitted_at = timezone.now()
-        self._record(by, name, ComplianceState.PENDING_REVIEW, answers=self.answers())
+    def on_approved(self, *, by) -> list[Effect]:
+        return self.announce("approved")
 
-    def _require_reviewer(self, by) -> None:
-        if not can_review_compliance(self, by):
-            raise PermissionError("Only staff in the Reviewers group can decide security reviews.")
-
-    @property
-    def _effects(self) -> list:
-        return self.__dict__.setdefault("_pending_effects", [])
-
-    def _record(self, by, name, target, reason="", answers=None) -> None:
-        row = ComplianceTransition(
-            review=self,
-            by=by,
-            name=name,
-            source=self.state,
-            target=target,
-            reason=reason,
-            answers=answers or {},
-        )
-        self._effects.append(row.save)
-
-    def _blacklist_user(self) -> None:
+    def on_rejected(self, *, by) -> list[Effect]:
+        """The third consecutive rejection blacklists the account, in the same transaction
+        as the decision."""
+        if self.consecutive_rejections < MAX_CONSECUTIVE_REJECTIONS:
+            return self.announce("rejected")
         self.user.blacklist(
-            by=self.decided_by,
+            by=by,
             reason=str(
                 _("security review rejected %(n)s times in a row")
                 % {"n": self.consecutive_rejections}
             ),
         )
+        return self.announce("blacklisted")
 
-    def _announce(self, outcome: str) -> None:
+    def announce(self, outcome: str) -> list[Effect]:
+        """The notification row of a reviewer's word (see `emails.SECURITY_REVIEW_TITLES`),
+        written now; its email is queued once the transaction commits."""
+        from notifications.tasks import queue_delivery
+
         from . import emails
 
-        Notification.announce(**emails.security_review_notification(self, outcome=outcome))
-
-    def status_badge(self) -> str:
-        return {
-            ComplianceState.DRAFT: "",
-            ComplianceState.PENDING_REVIEW: "badge-warn",
-            ComplianceState.APPROVED: "badge-ok",
-            ComplianceState.REJECTED: "badge-err",
-        }[self.state]
+        notification = Notification.objects.create(
+            **emails.security_review_notification(self, outcome=outcome)
+        )
+        return [partial(queue_delivery, notification.pk)]
 
 
-class ComplianceTransition(TransitionLabels, models.Model):
+class ComplianceTransition(ReviewTransition):
     """The compliance audit trail: submissions (with the answers as submitted), decisions,
     and a reviewer marking the review required."""
 
     review = models.ForeignKey(
         ComplianceReview, on_delete=models.CASCADE, related_name="transitions"
     )
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now)
-    name = models.CharField(max_length=32)
-    source = models.CharField(max_length=32, choices=ComplianceState.choices)
-    target = models.CharField(max_length=32, choices=ComplianceState.choices)
-    reason = models.TextField(blank=True)
     answers = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -557,6 +425,3 @@ class ComplianceTransition(TransitionLabels, models.Model):
         verbose_name = _("compliance history entry")
         verbose_name_plural = _("compliance history")
         indexes = [models.Index(fields=["review", "at"], name="onboarding_compliance_timeline")]
-
-    def __str__(self) -> str:
-        return f"{self.get_name_display()}: {self.change_display()}"

@@ -4,12 +4,15 @@ locked before any change, here and only here."""
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import TransitionNotAllowed
 
 from accounts.models import User
 from notifications.models import Notification
-from onboarding.services import SubmissionRefused
-from reviews.services import AlreadyDecided, DecisionRefused
+
+# Callers catch a refused submission or decision from here, as from any service of this module.
+from onboarding.services import SubmissionRefused as SubmissionRefused
+from reviews import services as reviews
+from reviews.services import AlreadyDecided as AlreadyDecided
+from reviews.services import DecisionRefused as DecisionRefused
 
 from .models import ComplianceReview, ComplianceState
 
@@ -88,15 +91,10 @@ def save_security_review(*, user: User, answers: dict, submit: bool = False) -> 
         if submit:
             errors = review.submission_errors()
         if submit and not errors:
-            step = {
-                ComplianceState.DRAFT: review.submit,
-                ComplianceState.REJECTED: review.resubmit,
-                ComplianceState.APPROVED: review.submit_changes,
-            }[review.state]
-            step(by=user)
+            reviews.transition(review, review.submission_step(), by=user)
         # A refused Submit still keeps what was typed, except over approved answers: those
         # change only by going to review.
-        if not (errors and approved):
+        elif not (errors and approved):
             review.save()
     if errors:
         raise SubmissionRefused(_("Some answers are missing or not in English."), errors)
@@ -106,47 +104,23 @@ def save_security_review(*, user: User, answers: dict, submit: bool = False) -> 
 def decide_security_review(
     *, review_id: int, by: User, approve: bool, reason: str = ""
 ) -> ComplianceReview:
-    """Approve or reject a security review pending review.
+    """Approve or reject a security review pending review (see `reviews.services.decide`).
 
     A rejection counts towards the limit; the third in a row blacklists the partner in the
-    same transaction as the decision, so there is no moment where the rejection is recorded
-    and the account still writes. Of two reviewers deciding at once, the second waits for
-    the row lock, finds it decided and changes nothing.
+    same transaction as the decision (`ComplianceReview.on_rejected`), so there is no moment
+    where the rejection is recorded and the account still writes.
     """
-    if not approve and not (reason or "").strip():
-        raise DecisionRefused(_("Give the partner a reason for the rejection."))
-    with transaction.atomic():
-        review = ComplianceReview.objects.select_for_update().select_related("user")
-        review = review.get(pk=review_id)
-        if review.state != ComplianceState.PENDING_REVIEW:
-            raise AlreadyDecided(
-                _(
-                    "Only security reviews pending review can be decided; this one is "
-                    "%(state)s. Nothing was changed."
-                )
-                % {"state": review.get_state_display()}
-            )
-        try:
-            if approve:
-                review.approve(by=by)
-            else:
-                review.reject(by=by, reason=reason)
-        except TransitionNotAllowed as exc:
-            raise DecisionRefused(
-                _("This security review cannot be decided now (it is %(state)s).")
-                % {"state": review.get_state_display()}
-            ) from exc
-        except PermissionError as exc:
-            raise DecisionRefused(
-                _("Only staff in the Reviewers group can approve or reject security reviews.")
-            ) from exc
-        review.save()
-    return review
+    review = ComplianceReview.objects.get(pk=review_id)
+    return reviews.decide(review, by=by, approve=approve, reason=reason)
 
 
 def require_compliance_review(*, user: User, by: User, reason: str) -> ComplianceReview:
-    """Case by case (SPEC §3.14): a reviewer requires a developer's compliance review."""
-    if not (reason or "").strip():
+    """Case by case (SPEC §3.14): a reviewer requires a developer's compliance review.
+
+    Not a state change, but it changes what the partner must do, so it is in the history
+    and the partner is told once it commits."""
+    reason = (reason or "").strip()
+    if not reason:
         raise DecisionRefused(_("Tell the partner why a compliance review is required."))
     with transaction.atomic():
         review = _lock_review(user)
@@ -156,11 +130,14 @@ def require_compliance_review(*, user: User, by: User, reason: str) -> Complianc
             raise DecisionRefused(
                 _("A compliance review is already required for %(user)s.") % {"user": user}
             )
-        try:
-            review.mark_required(by=by, reason=reason)
-        except PermissionError as exc:
+        if not review.reviewer_can(by):
             raise DecisionRefused(
                 _("Only staff in the Reviewers group can require a compliance review.")
-            ) from exc
+            )
+        review.marked_required, review.required_reason = True, reason
+        review.marked_required_by, review.marked_required_at = by, timezone.now()
         review.save()
+        review.history_entry(by=by, name="mark_required", source=review.state, reason=reason).save()
+        for effect in review.announce("required"):
+            transaction.on_commit(effect, robust=True)
     return review

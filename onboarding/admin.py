@@ -2,27 +2,28 @@
 locks the row and runs the FSM transition; the admin never writes the state itself."""
 
 import logging
-from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
-from django.core.paginator import Paginator
-from django.db import connections, models
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from compliance.models import COMPLIANCE_PERMISSION  # the application page's link to it
-from reviews.admin import ReviewAdminMixin
+from reviews.admin import (
+    EstimatedCountPaginator,
+    HistoryInline,
+    ReviewAdminMixin,
+    WaitingFilter,
+)
 
 from . import services
 from .forms import RejectForm
@@ -67,87 +68,6 @@ def entity_documents(entity: CompanyEntity | None) -> str:
             (_("Partner logo"), entity.logo),
         ]
     )
-
-
-def is_default_queue(queryset) -> bool:
-    """Whether this is the application queue with no filter but its default one."""
-    if queryset.model is not Application:
-        return False
-    return queryset.query.where == Application.objects.exclude(state=State.DRAFT).query.where
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts the unfiltered queue from PostgreSQL's statistics instead of counting it.
-
-    Counting a million applications for the page links takes longer than the page itself;
-    `pg_class.reltuples` (kept by ANALYZE and autovacuum) is within a few percent, and
-    reviewers page from the front. Filtered and searched lists, small tables and SQLite are
-    counted exactly.
-    """
-
-    EXACT_BELOW = 100_000
-
-    @cached_property
-    def count(self) -> int:
-        queryset = self.object_list
-        connection = connections[queryset.db]
-        if connection.vendor == "postgresql" and is_default_queue(queryset):
-            # The default application queue leaves drafts out: the estimate less the
-            # drafts, counted exactly from the state index (a fifth of the table at most).
-            estimate = self._estimate(connection, queryset)
-            if estimate >= self.EXACT_BELOW:
-                return max(0, estimate - queryset.model.objects.filter(state=State.DRAFT).count())
-        if not queryset.query.where and connection.vendor == "postgresql":
-            estimate = self._estimate(connection, queryset)
-            if estimate >= self.EXACT_BELOW:
-                return estimate
-        return super().count
-
-    @staticmethod
-    def _estimate(connection, queryset) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                [queryset.model._meta.db_table],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else 0
-
-
-class WaitingFilter(admin.SimpleListFilter):
-    title = gettext_lazy("waiting since submit")
-    parameter_name = "age"
-    BANDS = {
-        "1d": (gettext_lazy("Less than a day"), 0, 1),
-        "3d": (gettext_lazy("1-3 days"), 1, 3),
-        "7d": (gettext_lazy("3-7 days"), 3, 7),
-        "old": (gettext_lazy("More than 7 days"), 7, None),
-    }
-
-    def lookups(self, request, model_admin):
-        return [(key, label) for key, (label, _low, _high) in self.BANDS.items()]
-
-    def queryset(self, request, queryset):
-        if self.value() not in self.BANDS:
-            return queryset
-        _label, low, high = self.BANDS[self.value()]
-        now = timezone.now()
-        queryset = queryset.filter(submitted_at__lte=now - timedelta(days=low))
-        if high is not None:
-            queryset = queryset.filter(submitted_at__gt=now - timedelta(days=high))
-        return queryset
-
-
-class HistoryColumns:
-    """A history row's step and states in the reviewer's language, not as stored."""
-
-    @admin.display(description=gettext_lazy("step"))
-    def step(self, obj):
-        return obj.get_name_display()
-
-    @admin.display(description=gettext_lazy("status"))
-    def change(self, obj):
-        return obj.change_display()
 
 
 class StatusFilter(admin.ChoicesFieldListFilter):
@@ -230,12 +150,9 @@ class ApplicationRejectForm(RejectForm):
                 self.fields[name].current_value = relevant[key]
 
 
-class TransitionInline(HistoryColumns, admin.TabularInline):
+class TransitionInline(HistoryInline):
     model = ApplicationTransition
-    extra = 0
-    can_delete = False
     fields = ("at", "by", "step", "change", "reason", "reasons_per_field")
-    readonly_fields = fields
     verbose_name_plural = gettext_lazy("Review history")
 
     @admin.display(description=gettext_lazy("per-field reasons"))
@@ -243,12 +160,6 @@ class TransitionInline(HistoryColumns, admin.TabularInline):
         return format_html_join(
             "", "<div>{}: {}</div>", ((field_label(k), v) for k, v in obj.field_reasons.items())
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Application)
@@ -440,13 +351,6 @@ class ApplicationAdmin(ReviewAdminMixin, admin.ModelAdmin):
         return entity_documents(CompanyEntity.objects.filter(user_id=obj.user_id).first())
 
     # --- decisions ------------------------------------------------------------------------
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {
-            **(extra_context or {}),
-            "can_require_compliance": request.user.has_perm(COMPLIANCE_PERMISSION),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def decide(self, request, object_id, **decision) -> bool:
         try:

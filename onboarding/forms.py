@@ -14,6 +14,7 @@ from categories.rules import (
     offer_for,
     regions_for,
 )
+from reviews import forms as reviews_forms
 
 from .models import Application, CertificateValidity, CompanyEntity, Platform
 from .models import State as ApplicationState
@@ -328,13 +329,8 @@ def category_info_form(category) -> type[CategoryInfoForm]:
     return CATEGORY_INFO_FORMS.get(category.code, CategoryInfoForm)
 
 
-class RejectForm(forms.Form):
+class RejectForm(reviews_forms.RejectForm):
     """What a reviewer tells the partner: a reason, and optionally one per field."""
-
-    reason = forms.CharField(
-        label=_("Reason (shown to the partner)"),
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
 
     def __init__(self, *args, with_fields: bool = True, **kwargs):
         super().__init__(*args, **kwargs)

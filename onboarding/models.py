@@ -2,7 +2,6 @@
 notifications that announce each decision."""
 
 import uuid
-from datetime import timedelta
 from functools import partial
 from typing import cast
 
@@ -17,7 +16,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from categories.models import PartnerRole, Track
 from notifications.models import Notification
-from reviews.models import ReviewedModel, ReviewState, ReviewTransition
+from reviews.models import ReviewedModel, ReviewQuerySet, ReviewState, ReviewTransition
 
 from .names import validate_partner_name
 from .uploads import DocumentField
@@ -227,10 +226,7 @@ class NotADraft(Exception):
 State = ReviewState
 
 
-class ApplicationQuerySet(models.QuerySet["Application"]):
-    def awaiting_review(self):
-        return self.filter(state=State.PENDING_REVIEW)
-
+class ApplicationQuerySet(ReviewQuerySet):
     def granting_roles(self):
         """Applications whose category role the partner holds (approved at least once)."""
         return self.filter(approved_at__isnull=False)
@@ -247,19 +243,6 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
         """{state: how many}, every state present, in one query."""
         counts = dict(self.order_by().values_list("state").annotate(n=models.Count("pk")))
         return {state: counts.get(state, 0) for state in State.values}
-
-    def waiting_bands(self, bands, *, now=None) -> list[int]:
-        """How many were submitted within each (low, high) band of days ago (high None: no
-        end), in one query: the reviewer queue by age."""
-        now = now or timezone.now()
-        aggregates = {}
-        for i, (low, high) in enumerate(bands):
-            band = Q(submitted_at__lte=now - timedelta(days=low))
-            if high is not None:
-                band &= Q(submitted_at__gt=now - timedelta(days=high))
-            aggregates[f"band{i}"] = models.Count("pk", filter=band)
-        counts = self.order_by().aggregate(**aggregates)
-        return [counts[f"band{i}"] for i in range(len(bands))]
 
 
 def partner_roles_of(user):
@@ -282,6 +265,7 @@ class Application(ReviewedModel):
     CATEGORY_INFO_FIELDS = ("service_plan", "team_size", "case_url", "supporting_document")
 
     review_permission = REVIEW_PERMISSION
+    queue_label = _("Applications")
     refusal_messages = {
         "decided": _(
             "This application was already decided by someone else (it is now "

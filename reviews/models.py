@@ -18,6 +18,7 @@ Hooks a concrete model fills in (all optional except `review_permission`):
   step (an outbox row, a frozen entity, a blacklisting) and return the callables to run
   once it commits.
 - `refusal_messages`: what a reviewer reads when a decision is refused.
+- `queue_label`: the model's series in the admin index's review-queue chart (none without).
 
 The audit model is a `ReviewTransition` subclass with a ForeignKey to the concrete model
 whose related_name is "transitions"; `history_entry()` builds its rows (a step that is not a
@@ -31,9 +32,11 @@ PermissionError, whoever calls it; `reviews.services` runs them.
 
 import functools
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import (
@@ -90,10 +93,31 @@ def guarded(method):
     return run
 
 
+class ReviewQuerySet(models.QuerySet):
+    """The reviewer queue of a reviewed model."""
+
+    def awaiting_review(self):
+        return self.filter(state=ReviewState.PENDING_REVIEW)
+
+    def waiting_bands(self, bands, *, now=None) -> list[int]:
+        """How many were submitted within each (low, high) band of days ago (high None: no
+        end), in one query: the reviewer queue by age."""
+        now = now or timezone.now()
+        aggregates = {}
+        for i, (low, high) in enumerate(bands):
+            band = Q(submitted_at__lte=now - timedelta(days=low))
+            if high is not None:
+                band &= Q(submitted_at__gt=now - timedelta(days=high))
+            aggregates[f"band{i}"] = models.Count("pk", filter=band)
+        counts = self.order_by().aggregate(**aggregates)
+        return [counts[f"band{i}"] for i in range(len(bands))]
+
+
 class ReviewedModel(ConcurrentTransitionMixin, models.Model):
     """Submit → review → approve / reject, for any model with a `user` who submits it."""
 
     review_permission: str = ""
+    queue_label = ""
     refusal_messages = {
         "decided": _(
             "This was already decided by someone else (it is now %(state)s). Nothing was changed."

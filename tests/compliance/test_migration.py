@@ -12,7 +12,6 @@ from compliance.models import (
     COMPLIANCE_PERMISSION,
     ComplianceReview,
     ComplianceState,
-    can_review_compliance,
 )
 
 MOVE = ("onboarding", "0008_compliance_moves_out")
@@ -99,6 +98,6 @@ def test_rows_and_reviewer_rights_survive_the_move_to_the_compliance_app():
     assert COMPLIANCE_PERMISSION == "compliance.review_compliance"
     assert rita.has_perm("compliance.review_compliance")
     assert rita.has_perm("compliance.view_compliancereview")
-    assert can_review_compliance(moved, rita)
+    assert moved.reviewer_can(rita)
     alice = User.objects.get(pk=partner.pk)
-    assert not can_review_compliance(moved, alice)
+    assert not moved.reviewer_can(alice)

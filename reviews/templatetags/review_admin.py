@@ -1,13 +1,12 @@
 """The reviewer admin index: the queues by age, as an SVG bar chart drawn on the server."""
 
 from django import template
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from compliance.models import ComplianceReview
-from onboarding.admin import WaitingFilter
-from onboarding.models import Application
+from reviews.admin import WaitingFilter
+from reviews.models import ReviewedModel
 
 register = template.Library()
 
@@ -18,18 +17,15 @@ COLOURS = ["#b45309", "#1d4ed8"]  # dark enough for text beside them (WCAG AA on
 
 @register.simple_tag(takes_context=True)
 def review_queue_chart(context):
-    """Pending applications and security reviews per waiting band: one query per queue
-    the reviewer may see, whatever the queue's length."""
+    """What waits for review per waiting band, one series per reviewed model with a
+    `queue_label` (in INSTALLED_APPS order): one query per queue the reviewer may see,
+    whatever the queue's length."""
     user = context["request"].user
     bands = [(key, label, low, high) for key, (label, low, high) in WaitingFilter.BANDS.items()]
     now = timezone.now()
-    queues = [
-        (Application, _("Applications"), "onboarding.view_application"),
-        (ComplianceReview, _("Security reviews"), "compliance.view_compliancereview"),
-    ]
     series = []
-    for model, label, permission in queues:
-        if not user.has_perm(permission):
+    for model in reviewed_models():
+        if not user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
             continue
         counts = model.objects.awaiting_review().waiting_bands(
             [(low, high) for _key, _label, low, high in bands], now=now
@@ -37,9 +33,9 @@ def review_queue_chart(context):
         changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         series.append(
             {
-                "label": label,
+                "label": model.queue_label,
                 "counts": counts,
-                "colour": COLOURS[len(series)],
+                "colour": COLOURS[len(series) % len(COLOURS)],
                 "links": [
                     f"{changelist}?state__exact=pending_review&age={key}" for key, *_rest in bands
                 ],
@@ -48,6 +44,15 @@ def review_queue_chart(context):
     if not series:
         return None
     return _geometry([label for _key, label, _low, _high in bands], series)
+
+
+def reviewed_models() -> list[type[ReviewedModel]]:
+    """The concrete reviewed models that have a queue in the chart, in INSTALLED_APPS order."""
+    return [
+        model
+        for model in apps.get_models()
+        if issubclass(model, ReviewedModel) and model.queue_label
+    ]
 
 
 def _geometry(band_labels, series) -> dict:
