@@ -3,6 +3,7 @@ the security review form, its decisions and history. The tables keep their onboa
 
 import unicodedata
 from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.db import models
@@ -355,7 +356,7 @@ class ComplianceReview(ReviewedModel):
 
         errors = {}
         for name in self.SECURITY_FIELDS:
-            field = self._meta.get_field(name)
+            field = cast(models.Field, self._meta.get_field(name))
             value = getattr(self, name)
             if value in (None, ""):
                 if name in self.REQUIRED_FIELDS:

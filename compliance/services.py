@@ -1,7 +1,9 @@
 """Compliance actions that lock the review row. As for applications, the review row is
 locked before any change, here and only here."""
 
-from django.db import transaction
+from typing import cast
+
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,11 +89,13 @@ def save_security_review(*, user: User, answers: dict, submit: bool = False) -> 
                 _("Changes to an approved security review go to review: submit them.")
             )
         for name, value in answers.items():
-            setattr(review, name, review._meta.get_field(name).to_python(value))
+            field = cast(models.Field, review._meta.get_field(name))
+            setattr(review, name, field.to_python(value))
         if submit:
             errors = review.submission_errors()
         if submit and not errors:
-            reviews.transition(review, review.submission_step(), by=user)
+            # Not pending (checked above), so there is a submission step to take.
+            reviews.transition(review, cast(str, review.submission_step()), by=user)
         # A refused Submit still keeps what was typed, except over approved answers: those
         # change only by going to review.
         elif not (errors and approved):

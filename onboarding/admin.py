@@ -2,6 +2,7 @@
 locks the row and runs the FSM transition; the admin never writes the state itself."""
 
 import logging
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -147,7 +148,8 @@ class ApplicationRejectForm(RejectForm):
             if key not in relevant:
                 del self.fields[name]
             else:
-                self.fields[name].current_value = relevant[key]
+                field: Any = self.fields[name]  # the template shows what the partner entered
+                field.current_value = relevant[key]
 
 
 class TransitionInline(HistoryInline):

@@ -13,11 +13,13 @@ and the paginator that estimates the count of a long queue.
 """
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -52,7 +54,7 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        queryset = cast(QuerySet, self.object_list)  # the admin pages querysets
         connection = connections[queryset.db]
         if connection.vendor == "postgresql" and is_default_queue(queryset):
             # The default queue leaves drafts out: the estimate less the drafts, counted
@@ -132,14 +134,19 @@ class HistoryInline(HistoryColumns, admin.TabularInline):
 
 class ReviewAdminMixin:
     review_permission: str  # "app_label.codename" that may decide
+    if TYPE_CHECKING:
+        from django.db.models.options import Options
+
+        opts: Options[Any]  # the ModelAdmin's, which this mixin is always combined with
     approve_transition = "approve"  # the model's approving transition, for `can_proceed`
     reject_template = "admin/reviews/reject.html"
 
     # --- what each admin says ------------------------------------------------------------
 
-    def decide(self, request, object_id, **decision) -> None:
+    def decide(self, request, object_id, **decision) -> bool | None:
         """Run the decision (approve=True, or approve=False with a reason) and tell the
-        reviewer how it went with self.message_user."""
+        reviewer how it went with self.message_user; an admin may return whether it was
+        taken (its bulk actions count them)."""
         raise NotImplementedError
 
     def reject_form(self, request):

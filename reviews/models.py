@@ -33,6 +33,7 @@ PermissionError, whoever calls it; `reviews.services` runs them.
 import functools
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +47,9 @@ from django_fsm import (
     has_transition_perm,
     transition,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Effect = Callable[[], object]
 
@@ -117,8 +121,8 @@ class ReviewedModel(ConcurrentTransitionMixin, models.Model):
     """Submit → review → approve / reject, for any model with a `user` who submits it."""
 
     review_permission: str = ""
-    queue_label = ""
-    refusal_messages = {
+    queue_label: "StrOrPromise" = ""
+    refusal_messages: "dict[str, StrOrPromise]" = {
         "decided": _(
             "This was already decided by someone else (it is now %(state)s). Nothing was changed."
         ),
@@ -145,6 +149,9 @@ class ReviewedModel(ConcurrentTransitionMixin, models.Model):
         editable=False,
     )
     rejection_reason = models.TextField(_("reason"), blank=True, editable=False)
+
+    if TYPE_CHECKING:
+        user_id: int  # every reviewed model has the `user` who submits it
 
     class Meta:
         abstract = True
@@ -281,10 +288,11 @@ class ReviewedModel(ConcurrentTransitionMixin, models.Model):
     ) -> "ReviewTransition":
         """The (unsaved) audit row of step `name`, just taken from `source`; a rejection's
         reason by default."""
-        relation = self._meta.get_field("transitions")
+        relation = cast(models.ManyToOneRel, self._meta.get_field("transitions"))
+        audit_model = cast(type[ReviewTransition], relation.related_model)
         if reason is None:
             reason = self.rejection_reason if name == "reject" else ""
-        return relation.related_model(
+        return audit_model(
             **{relation.field.name: self},
             by=by,
             name=name,
@@ -316,6 +324,14 @@ TRANSITION_LABELS = {
 
 class TransitionLabels:
     """A history row as words, in the reader's language: its step and its states."""
+
+    if TYPE_CHECKING:  # the audit row's fields
+        name: str
+        source: str
+        target: str
+
+        def get_source_display(self) -> str: ...
+        def get_target_display(self) -> str: ...
 
     def get_name_display(self) -> str:
         return str(TRANSITION_LABELS.get(self.name, self.name))

@@ -24,6 +24,7 @@ class Lifecycle(Protocol):
 
 
 T = TypeVar("T", bound=Lifecycle)
+R = TypeVar("R", bound=ReviewedModel)
 
 
 class DecisionRefused(Exception):
@@ -34,7 +35,7 @@ class AlreadyDecided(DecisionRefused):
     pass
 
 
-def lock(obj: ReviewedModel, **filters) -> ReviewedModel:
+def lock(obj: R, **filters) -> R:
     """`obj` read again and locked for the surrounding transaction (DoesNotExist when gone,
     or when `filters` do not match, e.g. user=... for an owner-scoped submit)."""
     return type(obj)._default_manager.select_for_update().get(pk=obj.pk, **filters)
@@ -61,13 +62,13 @@ def transition(obj: T, name: str, *, by, **kwargs) -> T:
 
 
 def decide(
-    obj: ReviewedModel,
+    obj: R,
     *,
     by,
     approve: bool,
     reason: str = "",
     field_reasons: dict[str, str] | None = None,
-) -> ReviewedModel:
+) -> R:
     """Approve or reject `obj`, pending review, as reviewer `by`; return it as decided.
 
     The row is locked first, so of two reviewers deciding at once the second waits, then

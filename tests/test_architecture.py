@@ -12,8 +12,6 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every app of ours, present or planned; those not written yet are simply absent.
@@ -59,10 +57,8 @@ MAX_LINES = 600
 # Data and load generators, not code that holds rules.
 LONG_MODULES_ALLOWED = ("categories/catalog.py", "bench/", "demo/")
 
+
 # Until onboarding's admin stops importing compliance (the last edge against the plan).
-RENOVATION = pytest.mark.xfail(reason="renovation in progress", strict=False)
-
-
 def _python_files():
     """Our Python files: not the virtualenv, node_modules, var/ or migrations."""
     for folder, subfolders, files in os.walk(ROOT):
@@ -225,7 +221,6 @@ def test_find_cycles_prints_the_path():
     assert "c -> a: c.py:3" in describe_cycle(cycle, edges)
 
 
-@RENOVATION
 def test_no_import_cycle_between_apps():
     edges = import_graph()
 
@@ -236,7 +231,6 @@ def test_no_import_cycle_between_apps():
     )
 
 
-@RENOVATION
 def test_apps_import_only_from_the_floors_below():
     edges = import_graph()
 
