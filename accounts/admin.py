@@ -104,6 +104,7 @@ class UserAdmin(BaseUserAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "title": _("Lift blacklist") if lift else _("Blacklist"),
         }
+        context["breadcrumb"] = context["submit_label"] = context["title"]
         return TemplateResponse(request, "admin/accounts/user/blacklist_selected.html", context)
 
 

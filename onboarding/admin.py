@@ -409,7 +409,10 @@ class ApplicationAdmin(ReviewAdminMixin, admin.ModelAdmin):
             "queryset": queryset,
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "reject_selected",
             "title": _("Reject %(n)s applications") % {"n": queryset.count()},
+            "breadcrumb": _("Reject selected"),
+            "submit_label": _("Reject applications"),
         }
         return TemplateResponse(
             request, "admin/onboarding/application/reject_selected.html", context
