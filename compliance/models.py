@@ -2,7 +2,6 @@
 the security review form, its decisions and history. The tables keep their onboarding names."""
 
 import unicodedata
-from functools import partial
 from typing import cast
 
 from django.conf import settings
@@ -11,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Notification
 from onboarding.models import Application, CompanyEntity
 from reviews.models import (
     SUBMISSION_STEPS,
@@ -381,34 +379,27 @@ class ComplianceReview(ReviewedModel):
         # A submission keeps the answers as submitted: the reviewer decides on those.
         return {"answers": self.answers()} if name in SUBMISSION_STEPS else {}
 
-    def on_approved(self, *, by) -> list[Effect]:
-        return self.announce("approved")
-
     def on_rejected(self, *, by) -> list[Effect]:
         """The third consecutive rejection blacklists the account, in the same transaction
         as the decision."""
+        if self.decision_outcome() == "blacklisted":
+            self.user.blacklist(
+                by=by,
+                reason=str(
+                    _("security review rejected %(n)s times in a row")
+                    % {"n": self.consecutive_rejections}
+                ),
+            )
+        return []
+
+    def decision_outcome(self) -> str:
+        """How the partner hears of the decision just taken (`emails.SECURITY_REVIEW_TITLES`):
+        approved, rejected, or rejected for the last allowed time (blacklisted)."""
+        if self.state == ReviewState.APPROVED:
+            return "approved"
         if self.consecutive_rejections < MAX_CONSECUTIVE_REJECTIONS:
-            return self.announce("rejected")
-        self.user.blacklist(
-            by=by,
-            reason=str(
-                _("security review rejected %(n)s times in a row")
-                % {"n": self.consecutive_rejections}
-            ),
-        )
-        return self.announce("blacklisted")
-
-    def announce(self, outcome: str) -> list[Effect]:
-        """The notification row of a reviewer's word (see `emails.SECURITY_REVIEW_TITLES`),
-        written now; its email is queued once the transaction commits."""
-        from notifications.tasks import queue_delivery
-
-        from . import emails
-
-        notification = Notification.objects.create(
-            **emails.security_review_notification(self, outcome=outcome)
-        )
-        return [partial(queue_delivery, notification.pk)]
+            return "rejected"
+        return "blacklisted"
 
 
 class ComplianceTransition(ReviewTransition):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from notifications.models import Notification
+from notifications.services import announce
 
 # Callers catch a refused submission or decision from here, as from any service of this module.
 from onboarding.services import SubmissionRefused as SubmissionRefused
@@ -16,6 +16,7 @@ from reviews import services as reviews
 from reviews.services import AlreadyDecided as AlreadyDecided
 from reviews.services import DecisionRefused as DecisionRefused
 
+from . import emails
 from .models import ComplianceReview, ComplianceState
 
 
@@ -58,9 +59,7 @@ def request_questionnaire(*, user: User) -> bool:
         review.questionnaire_region = review.region_for_questionnaire()
         review.questionnaire_requested_at = timezone.now()
         review.save(update_fields=["questionnaire_region", "questionnaire_requested_at"])
-        from . import emails
-
-        Notification.announce(**emails.questionnaire_notification(review))
+        announce(**emails.questionnaire_notification(review))
     return True
 
 
@@ -112,10 +111,15 @@ def decide_security_review(
 
     A rejection counts towards the limit; the third in a row blacklists the partner in the
     same transaction as the decision (`ComplianceReview.on_rejected`), so there is no moment
-    where the rejection is recorded and the account still writes.
+    where the rejection is recorded and the account still writes. The partner is told in
+    that transaction too; the email is queued once it commits.
     """
     review = ComplianceReview.objects.get(pk=review_id)
-    return reviews.decide(review, by=by, approve=approve, reason=reason)
+    with transaction.atomic():
+        review = reviews.decide(review, by=by, approve=approve, reason=reason)
+        outcome = review.decision_outcome()
+        announce(**emails.security_review_notification(review, outcome=outcome))
+    return review
 
 
 def require_compliance_review(*, user: User, by: User, reason: str) -> ComplianceReview:
@@ -142,6 +146,5 @@ def require_compliance_review(*, user: User, by: User, reason: str) -> Complianc
         review.marked_required_by, review.marked_required_at = by, timezone.now()
         review.save()
         review.history_entry(by=by, name="mark_required", source=review.state, reason=reason).save()
-        for effect in review.announce("required"):
-            transaction.on_commit(effect, robust=True)
+        announce(**emails.security_review_notification(review, outcome="required"))
     return review

@@ -1,14 +1,13 @@
 """SPEC §3.13: the in-app notifications, and the outbox their emails are sent from.
 
 This app sits beside the domains and imports none of them: a domain announces an event with
-`Notification.announce(...)` and registers how its kinds read (see `registry`).
+`notifications.services.announce(...)` and registers how its kinds read (see `registry`).
 """
 
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -132,15 +131,6 @@ class Notification(models.Model):
             "body": body,
             "url": url,
         }
-
-    @classmethod
-    def announce(cls, **fields) -> "Notification":
-        """Write the row, and queue its email once the surrounding transaction commits."""
-        from .tasks import queue_delivery
-
-        notification = cls.objects.create(**fields)
-        transaction.on_commit(partial(queue_delivery, notification.pk))
-        return notification
 
     @classmethod
     def claim(cls, pk: int) -> bool:

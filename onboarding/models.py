@@ -2,7 +2,6 @@
 notifications that announce each decision."""
 
 import uuid
-from functools import partial
 from typing import cast
 
 from django.conf import settings
@@ -15,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from categories.models import PartnerRole, Track
-from notifications.models import Notification
 from reviews.models import ReviewedModel, ReviewQuerySet, ReviewState, ReviewTransition
 
 from .names import validate_partner_name
@@ -386,21 +384,7 @@ class Application(ReviewedModel):
         entity = CompanyEntity.objects.filter(user_id=self.user_id).first()
         if entity is not None:
             entity.mark_approved()
-        return self._announce_decision(approved=True)
-
-    def on_rejected(self, *, by) -> list:
-        return self._announce_decision(approved=False)
-
-    def _announce_decision(self, *, approved: bool) -> list:
-        """The notification row commits with the decision; its email is queued after."""
-        from notifications.tasks import queue_delivery
-
-        from . import emails
-
-        notification = Notification.objects.create(
-            **emails.decision_notification(self, approved=approved)
-        )
-        return [partial(queue_delivery, notification.pk)]
+        return []
 
 
 class ApplicationTransition(ReviewTransition):

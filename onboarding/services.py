@@ -3,7 +3,6 @@ only here."""
 
 import uuid
 from collections.abc import Iterable
-from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,12 +11,14 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from categories.rules import check_selection
+from notifications.services import announce
 from reviews import services as reviews
 
 # Callers catch a decision's refusals from here, as from any service of this module.
 from reviews.services import AlreadyDecided as AlreadyDecided
 from reviews.services import DecisionRefused as DecisionRefused
 
+from . import emails
 from .models import (
     Application,
     CompanyEntity,
@@ -207,9 +208,13 @@ def decide_application(
     reason: str = "",
     field_reasons: dict[str, str] | None = None,
 ) -> Application:
-    """Approve or reject an application pending review (see `reviews.services.decide`)."""
+    """Approve or reject an application pending review (see `reviews.services.decide`), and
+    tell the partner: the notification commits with the decision, never without it."""
     application = Application.objects.get(pk=application_id)
-    decided = reviews.decide(
-        application, by=by, approve=approve, reason=reason, field_reasons=field_reasons
-    )
-    return cast(Application, decided)  # decide() returns the object it was given
+    with transaction.atomic():
+        decided = reviews.decide(
+            application, by=by, approve=approve, reason=reason, field_reasons=field_reasons
+        )
+        # The partner is told in the same transaction; the email is queued once it commits.
+        announce(**emails.decision_notification(decided, approved=approve))
+    return decided

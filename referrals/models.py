@@ -8,7 +8,6 @@ service goes through (deactivate, re-publish). Clicks are counted on the link
 """
 
 import secrets
-from functools import partial
 
 from django.conf import settings
 from django.db import models
@@ -183,10 +182,8 @@ class ShopRegistrationService(ConcurrentTransitionMixin, models.Model):
         )
 
     def effects_after(self, name: str, *, by) -> tuple:
-        """Once committed, the redirect cache learns the links' new state."""
-        from .tracking import refresh_service_links
-
-        return (partial(refresh_service_links, self.pk),)
+        """Nothing waits on the model; the service refreshes the redirect cache."""
+        return ()
 
 
 class ServiceEvent(models.Model):

@@ -5,6 +5,8 @@ Locking for service transitions lives here, and only here: each action locks the
 before changing it, so two tabs publishing and deactivating at once are serialised.
 """
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -92,6 +94,7 @@ def publish_service(*, service_id: int, by: User) -> ShopRegistrationService:
         reviews.transition(service, "publish", by=by)
         for kind in SellerType:
             ReferralLink.objects.get_or_create(service=service, seller_type=kind)
+        _refresh_links_on_commit(service)
     return service
 
 
@@ -105,7 +108,14 @@ def deactivate_service(*, service_id: int, by: User) -> ShopRegistrationService:
         if service.state != ServiceState.ON:
             raise ServiceActionRefused(_("Only a published service can be deactivated."))
         reviews.transition(service, "deactivate", by=by)
+        _refresh_links_on_commit(service)
     return service
+
+
+def _refresh_links_on_commit(service: ShopRegistrationService) -> None:
+    """Once the change commits, the redirect cache learns the links' new state (a cache
+    that is down costs nothing: the redirect then reads the database)."""
+    transaction.on_commit(partial(tracking.refresh_service_links, service.pk), robust=True)
 
 
 def signup_regions() -> list[tuple[str, str]]:
