@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install migrate lint typecheck format messages browser-deps worker beat clean
+.PHONY: run test setup install migrate lint typecheck format messages browser-deps worker beat clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -31,6 +31,11 @@ run: setup
 test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every performance target against a bare Django baseline, side by side (PostgreSQL, Redis
+# and wrk needed); writes bench/RESULTS.md and exits 1 on a miss. See README "Performance".
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
