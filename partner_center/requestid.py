@@ -13,6 +13,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+
 HEADER = "X-Request-ID"
 META_KEY = "HTTP_X_REQUEST_ID"
 SANE = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -49,12 +51,20 @@ def request_id_middleware(get_response):
 
     def middleware(request):
         value = accept(request.META.get(META_KEY))
-        token = request_id.set(value)
-        try:
-            response = get_response(request)
-        finally:
-            request_id.reset(token)
+        # Not reset on the way out: Django logs a 4xx response ("Not Found: …") after the
+        # middleware chain has returned. request_finished clears it.
+        request_id.set(value)
+        response = get_response(request)
         response[HEADER] = value
         return response
 
     return middleware
+
+
+def _forget(**kwargs) -> None:
+    request_id.set("")
+
+
+# When the response is closed (after every line logged about the request), the thread's next
+# log lines belong to no request.
+request_finished.connect(_forget, dispatch_uid="partner_center.requestid.forget")
