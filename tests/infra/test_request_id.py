@@ -73,7 +73,7 @@ def test_a_missing_or_unfit_request_id_is_replaced_by_a_fresh_one(client, db, se
 
 def test_error_pages_carry_the_request_id(client, db):
     not_found = client.get("/no-such-page/", headers={"X-Request-ID": "abc-404"})
-    refused = client.get("/accounts/login/?next=%00", headers={"X-Request-ID": "abc-400"})
+    refused = client.get("/account/login/?next=%00", headers={"X-Request-ID": "abc-400"})
 
     assert (not_found.status_code, not_found["X-Request-ID"]) == (404, "abc-404")
     assert (refused.status_code, refused["X-Request-ID"]) == (400, "abc-400")
