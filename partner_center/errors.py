@@ -7,7 +7,9 @@ and JSON fields, local variables named like a credential, and any text that quot
 event is tagged with the request id its log lines carry. Imported by settings: no models.
 """
 
-from typing import Any
+from typing import Any, cast
+
+from sentry_sdk.types import Event, Hint
 
 from open_api.redaction import CREDENTIAL_NAMES, redact
 
@@ -42,8 +44,8 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def before_send(event: dict, hint: dict | None = None) -> dict:
-    event = scrub(event)
+def before_send(event: Event, hint: Hint | None = None) -> Event:
+    event = cast(Event, scrub(event))
     current = request_id.get()
     if current:
         tags = event.get("tags") or {}
@@ -53,5 +55,5 @@ def before_send(event: dict, hint: dict | None = None) -> dict:
     return event
 
 
-def before_send_transaction(event: dict, hint: dict | None = None) -> dict:
+def before_send_transaction(event: Event, hint: Hint | None = None) -> Event:
     return before_send(event, hint)

@@ -13,6 +13,7 @@ session (see README "Logs and request ids" › what is shared).
 import threading
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.core.cache.backends.base import BaseCache
 
 _missed: set[str] = set()
 _lock = threading.Lock()
@@ -36,6 +37,8 @@ def _repair(cache) -> None:
 
 
 class SessionStore(CachedDBStore):
+    _cache: BaseCache  # set by CachedDBStore.__init__
+
     def _remember_if_missed(self, session_key: str | None) -> None:
         if session_key and _cache_down(self._cache):
             with _lock:
