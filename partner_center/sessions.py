@@ -7,7 +7,7 @@ while Redis was down would come back from the cache, stale, once Redis is reacha
 So a write made while the cache is down is remembered, and those keys are dropped from the
 cache before the next session is read once Redis answers again (then read from the database).
 The memory is per process: a process that dies first leaves such an entry to expire with the
-session (see README "Logs and request ids" › what is shared).
+session (README "State shared between nodes").
 """
 
 import threading
