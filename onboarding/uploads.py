@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,7 +29,8 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import models, transaction
 from django.db.models.fields.files import FileDescriptor
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import LazyObject
@@ -92,6 +94,18 @@ class PrivateStorage(FileSystemStorage):
                 )
 
 
+class DocumentBackend(Protocol):
+    """What the code asks of the `documents` storage, on disk or in a bucket."""
+
+    def exists(self, name: str) -> bool: ...
+    def open(self, name: str, mode: str = "rb") -> File: ...
+    def save(self, name: str, content: File, max_length: int | None = None) -> str: ...
+    def delete(self, name: str) -> None: ...
+    def url(self, name: str) -> str: ...
+    def signed_url(self, name: str, *, content_type: str, disposition: str) -> str | None: ...
+    def stored_files(self, prefix: str = "") -> Iterator[StoredFile]: ...
+
+
 class DocumentStorage(LazyObject):
     """The storage behind the `documents` alias of STORAGES: the local folder above, or a
     private bucket (onboarding.s3). Looked up on each use, as Django caches the instance
@@ -109,10 +123,10 @@ class DocumentStorage(LazyObject):
         pass
 
 
-private_storage = DocumentStorage()
+private_storage = cast(DocumentBackend, DocumentStorage())
 
 
-def serve_document(name: str, *, cache_control: str = "private, max-age=300") -> HttpResponse:
+def serve_document(name: str, *, cache_control: str = "private, max-age=300") -> HttpResponseBase:
     """Stored document `name` to a reader whose right to it is already checked.
 
     From a bucket: a redirect to a signed URL that expires in AWS_QUERYSTRING_EXPIRE seconds,
@@ -124,9 +138,9 @@ def serve_document(name: str, *, cache_control: str = "private, max-age=300") ->
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     signed = private_storage.signed_url(name, content_type=content_type, disposition="inline")
     if signed:
-        response: HttpResponse = HttpResponseRedirect(signed)
-        response["Cache-Control"] = "no-store"
-        return response
+        redirect = HttpResponseRedirect(signed)
+        redirect["Cache-Control"] = "no-store"
+        return redirect
     response = FileResponse(private_storage.open(name), content_type=content_type)
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = cache_control

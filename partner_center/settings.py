@@ -426,6 +426,8 @@ AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "")
 AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "")
 AWS_S3_ADDRESSING_STYLE = os.environ.get("AWS_S3_ADDRESSING_STYLE", "")
 AWS_LOCATION = os.environ.get("AWS_LOCATION", "").strip("/")
+# Signature Version 4: the one R2 and MinIO accept, and boto's legacy default is not it.
+AWS_S3_SIGNATURE_VERSION = os.environ.get("AWS_S3_SIGNATURE_VERSION", "s3v4")
 # Seconds a signed document URL stays valid: long enough to load, too short to pass around.
 AWS_QUERYSTRING_EXPIRE = int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "120"))
 
@@ -438,6 +440,7 @@ def s3_storages(*, bucket: str, location: str = "", **options) -> dict:
         "endpoint_url": AWS_S3_ENDPOINT_URL or None,
         "region_name": AWS_S3_REGION_NAME or None,
         "addressing_style": AWS_S3_ADDRESSING_STYLE or None,
+        "signature_version": AWS_S3_SIGNATURE_VERSION,
         "default_acl": None,  # the bucket's own policy: private
         "querystring_auth": True,
         "querystring_expire": AWS_QUERYSTRING_EXPIRE,

@@ -7,6 +7,7 @@ Any access key and secret are accepted; buckets live in memory until the process
 The port is chosen by the OS, so parallel runs never collide.
 """
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,8 @@ def running_s3_server(host: str = "127.0.0.1") -> Iterator[str]:
     """Start the server, yield its endpoint URL, stop it on the way out."""
     from moto.server import ThreadedMotoServer
 
+    # The server logs every request at INFO through werkzeug's logger: tests read enough.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
     server.start()
     try:
