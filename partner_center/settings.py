@@ -427,9 +427,9 @@ AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "")
 AWS_S3_ADDRESSING_STYLE = os.environ.get("AWS_S3_ADDRESSING_STYLE", "")
 AWS_LOCATION = os.environ.get("AWS_LOCATION", "").strip("/")
 # Signature Version 4: the one R2 and MinIO accept, and boto's legacy default is not it.
-AWS_S3_SIGNATURE_VERSION = os.environ.get("AWS_S3_SIGNATURE_VERSION", "s3v4")
+AWS_S3_SIGNATURE_VERSION = os.environ.get("AWS_S3_SIGNATURE_VERSION") or "s3v4"
 # Seconds a signed document URL stays valid: long enough to load, too short to pass around.
-AWS_QUERYSTRING_EXPIRE = int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "120"))
+AWS_QUERYSTRING_EXPIRE = int(os.environ.get("AWS_QUERYSTRING_EXPIRE") or 120)
 
 
 def s3_storages(*, bucket: str, location: str = "", **options) -> dict:
