@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import socket
 import threading
 import time
@@ -95,6 +96,8 @@ def _free_port() -> int:
 @contextmanager
 def smtp_sink() -> Iterator[Sink]:
     """Serve SMTP on 127.0.0.1 (a free port) in a thread until the with-block ends."""
+    # aiosmtpd logs every SMTP command at INFO: only its warnings are of interest here.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     sink = Sink()
     sink.port = _free_port()
     # No size limit and no 8BITMIME fuss: the sink accepts whatever Django sends.
