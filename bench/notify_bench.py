@@ -279,8 +279,9 @@ def rows(ctx: Context) -> list[Row]:
         f"{DECISIONS_PER_SECOND}/s; {len(messages) - WARM_UP} emails "
         f"({count - missing - duplicated} exactly once, {duplicated} duplicated, {missing} "
         f"missing, {wrong_recipient} to a wrong recipient, {unmatched} unmatched); "
-        f"p50 {p50 * 1000:.0f} ms, max {worst * 1000:.0f} ms; from the POST sent: p95 "
-        f"{percentile(from_request, 95) * 1000:.0f} ms (p50 {percentile(from_request, 50) * 1000:.0f} ms); outbox {outbox['sent']}/"
+        f"p50 {p50 * 1000:.0f} ms, max {worst * 1000:.0f} ms; from the POST sent: p50 "
+        f"{percentile(from_request, 50) * 1000:.0f} ms, p95 "
+        f"{percentile(from_request, 95) * 1000:.0f} ms; outbox {outbox['sent']}/"
         f"{outbox['notifications']} marked sent, at most {outbox['max_attempts']} claim(s) "
         f"per row; worker (prefork, compose command) + beat (sweep every {SWEEP_SECONDS} s)"
     )

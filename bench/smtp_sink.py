@@ -62,8 +62,10 @@ class Sink:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         at = time.monotonic()
         raw = envelope.original_content or b""
+        # With the default policy the parser builds EmailMessage (get_body, get_content).
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
+        if not isinstance(message, EmailMessage):
+            raise TypeError(f"parsed {type(message).__name__}, not EmailMessage")
         received = Received(
             at=at,
             mail_from=str(envelope.mail_from),
