@@ -9,8 +9,9 @@ Starts what it needs: a PostgreSQL database (DATABASE_URL's server; database `pc
 $BENCH_DATABASE, dropped and re-created), Redis (REDIS_URL, default redis://127.0.0.1:6379/5,
 flushed), the bare baseline (bench/bare/) and the portal, both under the same gunicorn
 command line (4 sync workers). Each benchmark module adds what it needs (a worker, beat, an
-SMTP sink, the 1,000,000-application database). Prints each figure and ratio with its target, writes the
-table and the machine's description to bench/RESULTS.md, and exits 1 on a miss.
+SMTP sink, the 1,000,000-application database). Prints each figure and ratio with its
+target, writes the table and the machine's description to bench/RESULTS.md, and exits 1 on
+a miss.
 """
 
 from __future__ import annotations
