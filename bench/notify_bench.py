@@ -166,12 +166,12 @@ class Reviewer:
 
 
 class Process:
-    """A Celery command line of the compose file, logging to a file, stopped at the end."""
+    """A Celery command line (what follows `celery`), logging to a file, stopped at the end."""
 
     def __init__(self, args: list[str], env: dict, log: Path, ready: str) -> None:
         self.log = log
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "celery", "-A", "partner_center", *args],
+            [PYTHON, "-m", "celery", *args],
             cwd=ROOT,
             env=env,
             stdout=log.open("w"),
@@ -182,7 +182,7 @@ class Process:
         while ready not in log.read_text():
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"celery {args[0]} did not start:\n{log.read_text()[-3000:]}")
+                raise RuntimeError(f"celery {' '.join(args)} did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
 
     def stop(self) -> None:
@@ -277,7 +277,7 @@ def measure(ctx: Context, prepared: dict, applications: list[dict], *, backlog: 
         try:
             commands = celery_services(temp)
             for name, args in commands.items():
-                ready = "beat: Starting" if args[0] == "beat" else " ready."
+                ready = "beat: Starting" if "beat" in args else " ready."
                 started.append(Process(args, env, Path(temp) / f"{name}.log", ready=ready))
             reviewer = Reviewer(ctx)
             reviewer.log_in(prepared["reviewer"], prepared["password"])
