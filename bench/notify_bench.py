@@ -182,7 +182,8 @@ class Process:
         while ready not in log.read_text():
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"celery {' '.join(args)} did not start:\n{log.read_text()[-3000:]}")
+                tail = log.read_text()[-3000:]
+                raise RuntimeError(f"celery {' '.join(args)} did not start:\n{tail}")
             time.sleep(0.2)
 
     def stop(self) -> None:
