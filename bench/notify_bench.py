@@ -13,6 +13,10 @@ Latency = SMTP DATA received - the decision's HTTP response returned. Decisions 
 (5 a second) so the figure is the latency of a decision, not the draining of a burst. After
 the last email a grace period longer than a sweep interval passes, then every decision must
 have exactly one email (no duplicates, none missing), to its partner, with its link.
+
+It runs twice: quiet, and with webhook posts to a developer endpoint that never answers
+queued just before the decisions (each holds a worker process for WEBHOOK_TIMEOUT_SECONDS).
+The worker, beat and any other Celery service are docker-compose.yml's command lines.
 """
 
 from __future__ import annotations
