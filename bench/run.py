@@ -5,12 +5,13 @@ Django project outside the portal, in one run on this machine.
     .venv/bin/python bench/run.py [--only redirect,api,pages,notify] [--seconds 5] [--rounds 3]
                                   [--connections 32] [--partners 100000] [--quick]
 
-Starts what it needs: a PostgreSQL database (DATABASE_URL's server; database `pc_bench`,
-dropped and re-created), Redis (REDIS_URL, default redis://127.0.0.1:6379/5, flushed), the
-bare baseline (bench/bare/) and the portal, both under the same gunicorn command line
-(4 sync workers). Each benchmark module adds what it needs (a worker, beat, an SMTP sink, the
-1,000,000-application database). Prints each figure and ratio with its target, writes the
-table and the machine's description to bench/RESULTS.md, and exits 1 on a miss.
+Starts what it needs: a PostgreSQL database (DATABASE_URL's server; database `pc_bench` or
+$BENCH_DATABASE, dropped and re-created), Redis (REDIS_URL, default redis://127.0.0.1:6379/5,
+flushed), the bare baseline (bench/bare/) and the portal, both under the same gunicorn
+command line (4 sync workers). Each benchmark module adds what it needs (a worker, beat, an
+SMTP sink, the 1,000,000-application database). Prints each figure and ratio with its
+target, writes the table and the machine's description to bench/RESULTS.md, and exits 1 on
+a miss.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ BENCHMARKS = {
     "pages": "bench.pages",
     "notify": "bench.notify_bench",
 }
-BENCH_DATABASE = "pc_bench"
+# BENCH_DATABASE=<name> runs in another database, so two runs on one server do not collide.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE") or "pc_bench"
 
 
 def recreate_database(database_url: str) -> None:
@@ -85,6 +87,8 @@ def main() -> int:
     redis.Redis.from_url(redis_url).flushdb()
     ctx.manage("migrate", "--noinput", "-v0")
     ctx.manage("seed_catalog")
+    # DEBUG off serves static files from the manifest, as the image does (Dockerfile).
+    ctx.manage("collectstatic", "--noinput", "-v0")
 
     rows: list[harness.Row] = []
     ctx.bare_port, ctx.portal_port = harness.free_port(), harness.free_port()

@@ -16,6 +16,7 @@ from csp.constants import NONCE as CSP_NONCE
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -286,6 +287,17 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 1}}
 CELERY_TIMEZONE = "UTC"
+# Webhook posts wait on developers' servers (up to WEBHOOK_TIMEOUT_SECONDS each, and a sweep
+# queues up to 200 at once), so they have a queue of their own, read by a worker of their own
+# (docker-compose.yml: `worker -Q celery` and `webhook-worker -Q webhooks`). In one queue, an
+# endpoint that hangs held every email behind its posts: a decision's email took 15 s behind
+# 10 of them instead of ~50 ms (bench/notify_bench.py). A worker started without -Q reads
+# both queues, so nothing is stranded where only one worker runs.
+CELERY_TASK_QUEUES = (
+    Queue("celery", routing_key="celery"),
+    Queue("webhooks", routing_key="webhooks"),
+)
+CELERY_TASK_ROUTES = {"apps_services.deliver_webhook": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE: dict = {
     # SPEC §3.13: email whatever the on-commit task did not (broker down, worker died).
     "notifications-sweep": {
