@@ -1,4 +1,4 @@
--- wrk script for bench/referral_redirect.py.
+-- wrk script for bench/redirect_bench.py: `wrk … -s clicks.lua <url> -- <seconds> <tail>`.
 --
 -- GET requests are counted as clicks. wrk abandons whatever is in flight when its time is
 -- up, and an abandoned request may or may not have reached the server: so in the last
