@@ -385,8 +385,6 @@ REFERRAL_LINK_CACHE_SECONDS = int(os.environ.get("REFERRAL_LINK_CACHE_SECONDS", 
 # Where the referral URLs handed to sellers point, e.g. https://pc.example.com (no trailing
 # slash); empty: the host the partner's page was served on.
 REFERRAL_LINK_BASE_URL = os.environ.get("REFERRAL_LINK_BASE_URL", "").rstrip("/")
-# bench/ only: mounts a bare Django redirect view to compare the referral redirect with.
-BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
 
 # --- Internationalisation ------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -67,6 +67,7 @@ class _Config:
             allowed = [".localhost", "127.0.0.1", "[::1]"]
         self.allowed_hosts = allowed
         self.forwarded_host = settings.USE_X_FORWARDED_HOST
+        self.forwarded_port = settings.USE_X_FORWARDED_PORT
         self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
         self.ssl_redirect = settings.SECURE_SSL_REDIRECT and not any(
             re.search(pattern, "r/") for pattern in settings.SECURE_REDIRECT_EXEMPT
@@ -103,10 +104,16 @@ class _Config:
         """request.get_host() would not raise DisallowedHost (see HttpRequest._get_raw_host)."""
         if self.forwarded_host and "HTTP_X_FORWARDED_HOST" in environ:
             host = environ["HTTP_X_FORWARDED_HOST"]
-        else:
-            host = environ.get("HTTP_HOST")
-            if host is None:
-                return False  # HTTP/1.0 without Host: rare, left to Django
+        elif "HTTP_HOST" in environ:
+            host = environ["HTTP_HOST"]
+        else:  # HTTP/1.0 without a Host header
+            host = environ["SERVER_NAME"]
+            if self.forwarded_port and "HTTP_X_FORWARDED_PORT" in environ:
+                port = environ["HTTP_X_FORWARDED_PORT"]
+            else:
+                port = str(environ["SERVER_PORT"])
+            if port != ("443" if self.is_secure(environ) else "80"):
+                host = f"{host}:{port}"
         allowed = self.hosts.get(host)
         if allowed is None:
             domain, _port = split_domain_port(host)
