@@ -69,9 +69,8 @@ class _Config:
         self.forwarded_host = settings.USE_X_FORWARDED_HOST
         self.forwarded_port = settings.USE_X_FORWARDED_PORT
         self.proxy_ssl_header = settings.SECURE_PROXY_SSL_HEADER
-        self.ssl_redirect = settings.SECURE_SSL_REDIRECT and not any(
-            re.search(pattern, "r/") for pattern in settings.SECURE_REDIRECT_EXEMPT
-        )
+        # Plain HTTP under SECURE_SSL_REDIRECT: SecurityMiddleware decides (301 or exempt).
+        self.ssl_redirect = settings.SECURE_SSL_REDIRECT
         self.hosts: dict[str, bool] = {}
         common = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "0")]
         # django.middleware.security.SecurityMiddleware.process_response, in its order.
@@ -181,7 +180,7 @@ class ReferralFastPath:
             return self.app(environ, start_response)
         secure = config.is_secure(environ)
         if config.ssl_redirect and not secure:
-            return self.app(environ, start_response)  # SecurityMiddleware's 301
+            return self.app(environ, start_response)
         token = match.group(1)
         close_old_connections()
         try:

@@ -220,7 +220,7 @@ def _bulk(value: bytes) -> bytes:
 def _run_click_script(token_key: str, day: str, count: bool) -> bytes | None:
     url = settings.REFERRAL_CLICKS_REDIS_URL
     client = redis_client()
-    channel = _channels.setdefault(url, _Channel())
+    channel = _channels.get(url) or _channels.setdefault(url, _Channel())
     connection = channel.connection
     if connection is None or channel.pid != os.getpid():  # a new thread or a forked child
         connection = channel.connection = client.connection_pool.make_connection()
