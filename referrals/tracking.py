@@ -20,10 +20,14 @@ Two counters, chosen by settings.REFERRAL_CLICK_COUNTER:
   the day's row, in one transaction. Nothing to flush.
 
 Token lookups are cached for REFERRAL_LINK_CACHE_SECONDS: in Redis mode in a Redis key per
-token ("link id:on"), so one Lua call per click both resolves the token and counts it (a
-single round trip); otherwise in the Django cache. Readers only *add* what they read from
-the database; publish and deactivate *overwrite* after commit, so a reader holding the old
-state cannot put it back over the new one.
+token ("link id:on"), so one Lua call per click (or HEAD, uncounted) both resolves the
+token and counts it (a single round trip, sent prepacked on a connection of its own);
+otherwise in the Django cache. Readers only *add* what they read from the database; publish
+and deactivate *overwrite* after commit, so a reader holding the old state cannot put it
+back over the new one.
+
+`follow` is the rule of the public link, used by both the Django view and the WSGI fast
+path (referrals/fastpath.py).
 """
 
 import logging
