@@ -1,4 +1,4 @@
--- wrk script for bench/referral_redirect.py.
+-- wrk script for bench/redirect_bench.py: `wrk … -s clicks.lua <url> -- <seconds> <tail>`.
 --
 -- GET requests are counted as clicks. wrk abandons whatever is in flight when its time is
 -- up, and an abandoned request may or may not have reached the server: so in the last
@@ -18,6 +18,7 @@ function init(args)
   inspected = id ~= 1
   gets = 0
   heads = 0
+  not_302 = 0
   cutoff = os.time() + tonumber(args[1]) - tonumber(args[2])
   get_request = wrk.format("GET")
   head_request = wrk.format("HEAD")
@@ -36,16 +37,24 @@ function request()
   return head_request
 end
 
+-- Every answer must be the redirect: anything else is counted (and fails the benchmark).
+function response(status, headers, body)
+  if status ~= 302 then
+    not_302 = not_302 + 1
+  end
+end
+
 function done(summary, latency, requests)
-  local total_gets, total_heads = 0, 0
+  local total_gets, total_heads, total_not_302 = 0, 0, 0
   for _, thread in ipairs(threads) do
     total_gets = total_gets + thread:get("gets")
     total_heads = total_heads + thread:get("heads")
+    total_not_302 = total_not_302 + thread:get("not_302")
   end
   local errors = summary.errors
   io.write(string.format(
-    "BENCH gets=%d heads=%d answered=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d\n",
-    total_gets, total_heads, summary.requests, summary.duration,
+    "BENCH gets=%d heads=%d not_302=%d answered=%d duration_us=%d p50_us=%d p99_us=%d status_errors=%d socket_errors=%d\n",
+    total_gets, total_heads, total_not_302, summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(99),
     errors.status, errors.connect + errors.read + errors.write + errors.timeout
   ))

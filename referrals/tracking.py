@@ -20,13 +20,19 @@ Two counters, chosen by settings.REFERRAL_CLICK_COUNTER:
   the day's row, in one transaction. Nothing to flush.
 
 Token lookups are cached for REFERRAL_LINK_CACHE_SECONDS: in Redis mode in a Redis key per
-token ("link id:on"), so one Lua call per click both resolves the token and counts it (a
-single round trip); otherwise in the Django cache. Readers only *add* what they read from
-the database; publish and deactivate *overwrite* after commit, so a reader holding the old
-state cannot put it back over the new one.
+token ("link id:on"), so one Lua call per click (or HEAD, uncounted) both resolves the
+token and counts it (a single round trip, sent prepacked on a connection of its own);
+otherwise in the Django cache. Readers only *add* what they read from the database; publish
+and deactivate *overwrite* after commit, so a reader holding the old state cannot put it
+back over the new one.
+
+`follow` is the rule of the public link, used by both the Django view and the WSGI fast
+path (referrals/fastpath.py).
 """
 
 import logging
+import os
+import threading
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
@@ -34,11 +40,14 @@ from datetime import date, timedelta
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.commands.core import Script
+from redis.connection import ConnectionInterface
+from redis.exceptions import NoScriptError
 from redis.retry import Retry
 
 from partner_center.cache import Outage
@@ -64,13 +73,13 @@ end
 return 0
 """
 
-# KEYS: the token's key, pending; ARGV: day. Returns "link id:on" (and counts the click when
-# on), or nil when the token is not cached.
+# KEYS: the token's key, pending; ARGV: day, "1" to count. Returns "link id:on" (and counts the
+# click when on and asked to), or nil when the token is not cached.
 CLICK = """
 local state = redis.call('GET', KEYS[1])
 if not state then return false end
 local id, on = string.match(state, '^(%d+):(%d)$')
-if on == '1' then
+if on == '1' and ARGV[2] == '1' then
   redis.call('HINCRBY', KEYS[2], id, 1)
   redis.call('HINCRBY', KEYS[2], id .. ':' .. ARGV[1], 1)
 end
@@ -138,20 +147,29 @@ def resolve_token(token: str) -> tuple[int, bool]:
     return hit
 
 
-def click(token: str) -> tuple[int, bool]:
-    """Resolve a token and, when its service is on, count the click. Returns (link id, on).
+# --- the public link ----------------------------------------------------------------------------
 
-    Redis mode: one Lua call does both. A token not cached yet is read from the database
-    and cached with SET NX, never over what publish/deactivate wrote.
+_landing: list[str] = []
+
+
+def follow(token: str, *, count: bool) -> tuple[int, bool]:
+    """The public link's one rule, for the Django view and the WSGI fast path alike:
+    (link id, service is on) for a token, counting the click when `count` (a GET; a HEAD is
+    answered but not counted). On: a 302 to `landing_location(token)`. Off: 410 when a link
+    has the token (link id > 0), 404 when none has; nothing is counted for either.
+
+    Redis mode: one Lua call both resolves and counts. A token not cached yet is read from
+    the database and cached with SET NX, never over what publish/deactivate wrote. Redis
+    unreachable: the database resolves and counts instead.
     """
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return UNKNOWN
     if uses_redis() and not redis_outage().down():
         try:
-            return _click_in_redis(token)
+            return _follow_in_redis(token, count)
         except redis.RedisError as exc:
             redis_outage().failed()
-            if not counted_nothing(exc):
+            if count and not counted_nothing(exc):
                 # Redis may have counted the click before the answer was lost: counting it
                 # again in the database could count it twice, so the click is only resolved.
                 logger.warning("Redis failed mid-click (%s); click not recounted", exc)
@@ -159,9 +177,21 @@ def click(token: str) -> tuple[int, bool]:
             # Redis could not be reached, so it counted nothing: the database counts instead.
             logger.warning("Redis unavailable; resolving and counting in the database")
     link_id, is_on = resolve_token(token)
-    if is_on:
+    if count and is_on:
         add_clicks({link_id: 1}, {(link_id, timezone.now().date()): 1})
     return link_id, is_on
+
+
+def landing_location(token: str) -> str:
+    """Where an active link sends the seller: the "Start selling" page, carrying the token."""
+    if not _landing:
+        _landing.append(reverse("referrals:seller-start"))
+    return f"{_landing[0]}?ref={token}"
+
+
+def click(token: str) -> tuple[int, bool]:
+    """Resolve a token and, when its service is on, count the click. Returns (link id, on)."""
+    return follow(token, count=True)
 
 
 def counted_nothing(exc: redis.RedisError) -> bool:
@@ -176,20 +206,71 @@ def _token_key(token: str) -> str:
     return f"{KEY_PREFIX}:token:{token}"
 
 
-def _click_in_redis(token: str) -> tuple[int, bool]:
+class _Channel(threading.local):
+    """This thread's own connection for the click script, outside the client's pool: the
+    hot path sends one prepacked EVALSHA on it, which costs a fraction of a client call."""
+
+    connection: ConnectionInterface | None = None
+    pid = 0
+
+
+_channels: dict[str, _Channel] = {}
+
+
+def _bulk(value: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(value), value)
+
+
+def _run_click_script(token_key: str, day: str, count: bool) -> bytes | None:
+    url = settings.REFERRAL_CLICKS_REDIS_URL
     client = redis_client()
-    click = _click_scripts[settings.REFERRAL_CLICKS_REDIS_URL]
+    channel = _channels.get(url) or _channels.setdefault(url, _Channel())
+    connection = channel.connection
+    if connection is None or channel.pid != os.getpid():  # a new thread or a forked child
+        connection = channel.connection = client.connection_pool.make_connection()
+        channel.pid = os.getpid()
+    script = _click_scripts[url]
+    command = b"".join(
+        (
+            b"*7\r\n$7\r\nEVALSHA\r\n",
+            _bulk(script.sha.encode()),
+            b"$1\r\n2\r\n",
+            _bulk(token_key.encode()),
+            _bulk(PENDING_KEY.encode()),
+            _bulk(day.encode()),
+            b"$1\r\n1\r\n" if count else b"$1\r\n0\r\n",
+        )
+    )
+    try:
+        try:
+            connection.send_packed_command([command], check_health=False)
+            return connection.read_response()
+        except NoScriptError:
+            # Redis restarted or flushed its scripts: the call did not run; load, send again.
+            client.script_load(CLICK)
+            connection.send_packed_command([command], check_health=False)
+            return connection.read_response()
+    except BaseException:
+        connection.disconnect()  # the next click connects afresh
+        raise
+
+
+def _follow_in_redis(token: str, count: bool) -> tuple[int, bool]:
     key, day = _token_key(token), timezone.now().date().isoformat()
-    state = click(keys=[key, PENDING_KEY], args=[day])
+    state = _run_click_script(key, day, count)
     if state is None:
         link_id, is_on = _from_database(token)
         ttl = settings.REFERRAL_LINK_CACHE_SECONDS
-        client.set(key, f"{link_id}:{int(is_on)}", nx=True, ex=ttl)
+        redis_client().set(key, f"{link_id}:{int(is_on)}", nx=True, ex=ttl)
         if not link_id:
             return UNKNOWN
-        state = click(keys=[key, PENDING_KEY], args=[day])
-    link_id, _sep, on = state.decode().partition(":")
-    return int(link_id), on == "1"
+        state = _run_click_script(key, day, count)
+        if state is None:  # expired or evicted at once: the database's answer stands
+            if count and is_on:
+                add_clicks({link_id: 1}, {(link_id, date.fromisoformat(day)): 1})
+            return link_id, is_on
+    found, _sep, on = state.partition(b":")
+    return int(found), on == b"1"
 
 
 def refresh_service_links(service_id: int) -> None:
@@ -236,21 +317,47 @@ def record_click(link_id: int) -> None:
 
 
 def add_clicks(totals: dict[int, int], days: dict[tuple[int, date], int]) -> None:
-    """Add counts to the links and their days, with UPDATE … = F() + n (no read-modify-write).
+    """Add counts to the links and their days, with UPDATE … = col + n (no read-modify-write).
 
     Locks are taken in link-id order, then day rows, so concurrent callers cannot deadlock.
+    The statements are the ORM's own `update(clicks=F("clicks") + n)`, written once: on the
+    database counter every click runs them, and building them per call cost more than
+    executing them.
     """
-    with transaction.atomic():
+    link_sql, day_sql = _update_statements()
+    with transaction.atomic(), connection.cursor() as cursor:
         for link_id in sorted(totals):
-            ReferralLink.objects.filter(pk=link_id).update(clicks=F("clicks") + totals[link_id])
+            cursor.execute(link_sql, [totals[link_id], link_id])
         for (link_id, day), count in sorted(days.items()):
-            _add_day(link_id, day, count)
+            cursor.execute(day_sql, [count, link_id, connection.ops.adapt_datefield_value(day)])
+            if not cursor.rowcount:
+                _create_day(link_id, day, count)
 
 
-def _add_day(link_id: int, day: date, count: int) -> None:
+_statements: dict[str, tuple[str, str]] = {}
+
+
+def _update_statements() -> tuple[str, str]:
+    if connection.vendor not in _statements:
+        q = connection.ops.quote_name
+        link, day = q(ReferralLink._meta.db_table), q(DailyClicks._meta.db_table)
+        clicks, link_id = f"{link}.{q('clicks')}", f"{link}.{q('id')}"
+        count, day_link, day_day = (
+            f"{day}.{q('count')}",
+            f"{day}.{q('link_id')}",
+            f"{day}.{q('day')}",
+        )
+        # Names from the models, quoted by the backend; every value is a parameter.
+        link_sql = f"UPDATE {link} SET {q('clicks')} = ({clicks} + %s) WHERE {link_id} = %s"  # noqa: S608
+        where = f"({day_link} = %s AND {day_day} = %s)"
+        day_sql = f"UPDATE {day} SET {q('count')} = ({count} + %s) WHERE {where}"  # noqa: S608
+        _statements[connection.vendor] = (link_sql, day_sql)
+    return _statements[connection.vendor]
+
+
+def _create_day(link_id: int, day: date, count: int) -> None:
+    """The day's first click for the link: its row."""
     rows = DailyClicks.objects.filter(link_id=link_id, day=day)
-    if rows.update(count=F("count") + count):
-        return
     try:
         with transaction.atomic():
             DailyClicks.objects.create(link_id=link_id, day=day, count=count)

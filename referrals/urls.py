@@ -1,7 +1,6 @@
 """Mounted at the site root: the partner pages live under referrals/, the public link is
 the short r/<token> and the sign-up it leads to is under seller/start/ (SPEC §5.5)."""
 
-from django.conf import settings
 from django.urls import path
 
 from . import signup, views
@@ -23,7 +22,3 @@ urlpatterns = [
     path("referrals/<int:pk>/links/", views.service_links, name="service-links"),
     path("referrals/<int:pk>/links/<slug:kind>/qr.png", views.link_qr, name="link-qr"),
 ]
-
-if settings.BENCH_ENDPOINTS:
-    # Next to r/<token>, so URL resolution costs both the same in the benchmark.
-    urlpatterns.insert(1, path("r-bare/", views.bench_bare_redirect, name="bench-bare-redirect"))

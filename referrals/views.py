@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from qrcode.image.pil import PilImage
@@ -164,39 +163,22 @@ def link_qr(request, pk, kind):
 
 # --- the public link --------------------------------------------------------------------------
 
-_landing_path = None
-
-
-def _landing() -> str:
-    global _landing_path
-    if _landing_path is None:
-        _landing_path = reverse("referrals:seller-start")
-    return _landing_path
-
 
 @require_http_methods(["GET", "HEAD"])
 def link_redirect(request, token):
     """SPEC §5.5: send the seller to Seller Center's "Start selling" page, carrying the token.
 
-    The hot path: in Redis mode one Lua call resolves the token and counts the click, so a
-    click costs the database nothing. A HEAD (link previews, uptime
-    checks) is answered but not counted.
+    The rule is tracking.follow, shared with the WSGI fast path (referrals/fastpath.py),
+    which answers an active link's GET and HEAD before Django and hands everything else —
+    this page included — to the full stack. In Redis mode one Lua call resolves the token
+    and counts the click, so a click costs the database nothing. A HEAD (link previews,
+    uptime checks) is answered but not counted.
     """
-    if request.method == "GET":
-        link_id, is_on = tracking.click(token)
-    else:
-        link_id, is_on = tracking.resolve_token(token)
+    link_id, is_on = tracking.follow(token, count=request.method == "GET")
     if not is_on:
         status = 410 if link_id else 404
         return render(request, "referrals/link_not_available.html", status=status)
-    response = HttpResponseRedirect(f"{_landing()}?ref={token}")
+    response = HttpResponseRedirect(tracking.landing_location(token))
     # Every click must reach us to be counted: no browser or proxy may replay the redirect.
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def bench_bare_redirect(request):
-    """bench/ only (settings.BENCH_ENDPOINTS): the same redirect without lookup or counting."""
-    response = HttpResponseRedirect(f"{_landing()}?ref=bench")
     response["Cache-Control"] = "no-store"
     return response
