@@ -34,6 +34,7 @@ from django.core.signals import setting_changed
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
 
+from partner_center import requestid
 from partner_center.middleware import CONTROL_CHARACTERS
 
 from . import tracking
@@ -195,6 +196,8 @@ class ReferralFastPath:
         headers = [
             ("Location", tracking.landing_location(token)),
             *(config.secure_headers if secure else config.headers),
+            # As request_id_middleware does for every other response.
+            (requestid.HEADER, requestid.accept(environ.get(requestid.META_KEY))),
         ]
         for extra in RESPONSE_HEADERS:
             headers.extend(extra(environ))

@@ -124,6 +124,19 @@ def test_the_fast_path_answers_what_the_full_stack_answers(alice_service, serve,
     assert clicks(link) == 2
 
 
+def test_the_redirect_carries_the_request_id_like_every_response(alice_service, serve):
+    link = local_link(alice_service)
+
+    given = serve(link.get_absolute_url(), HTTP_X_REQUEST_ID="lb-7f3a.21")
+    made = serve(link.get_absolute_url(), HTTP_X_REQUEST_ID="not a sane id")
+
+    assert not given.by_django
+    assert not made.by_django
+    assert given.headers["X-Request-ID"] == "lb-7f3a.21"
+    assert len(made.headers["X-Request-ID"]) == 32
+    assert made.headers["X-Request-ID"] != "not a sane id"
+
+
 def test_the_fast_path_and_the_view_follow_the_same_rule(alice_service, serve, client, monkeypatch):
     # given: the rule, watched
     link = local_link(alice_service)
