@@ -5,7 +5,8 @@ Django project outside the portal, in one run on this machine.
     .venv/bin/python bench/run.py [--only redirect,api,pages,notify] [--seconds 5] [--rounds 3]
                                   [--connections 32] [--partners 100000] [--quick]
 
-Starts what it needs: a PostgreSQL database (DATABASE_URL's server; database `pc_bench`,
+Starts what it needs: a PostgreSQL database (DATABASE_URL's server; database `pc_bench` or
+$BENCH_DATABASE,
 dropped and re-created), Redis (REDIS_URL, default redis://127.0.0.1:6379/5, flushed), the
 bare baseline (bench/bare/) and the portal, both under the same gunicorn command line
 (4 sync workers). Each benchmark module adds what it needs (a worker, beat, an SMTP sink, the
@@ -35,7 +36,8 @@ BENCHMARKS = {
     "pages": "bench.pages",
     "notify": "bench.notify_bench",
 }
-BENCH_DATABASE = "pc_bench"
+# The database the run drops and re-creates; BENCH_DATABASE names another.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "pc_bench")
 
 
 def recreate_database(database_url: str) -> None:
