@@ -47,6 +47,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email", "phone")
     # One estimated count, not two exact ones, of a hundred thousand accounts.
     show_full_result_count = False
+    list_per_page = 50
     paginator = EstimatedCountPaginator
     # SPEC §3.14: the blacklist is set by the third consecutive security review rejection
     # or the "Blacklist" action, and lifted by the "Lift blacklist" action, each of which

@@ -2,12 +2,13 @@
 """Partner pages and the reviewer queues on a big database, over HTTP, against the bare view.
 
 For bench/run.py: `rows(ctx)` prepares its own database (DATABASE_URL's server, database
-`pc_bench_pages` or $BENCH_PAGES_DATABASE, migrated; `manage.py bench_data` runs when it does not hold `ctx.partners`
-bench partners: 10 applications each, about 80 s per 100,000 on a 2-core machine), serves
-the portal on it with the same gunicorn command line as the bare project, and asks for each
-page N times, one client, sequential requests, in interleaved rounds with the bare template
-view of bench/bare/ (`ctx.bare("/page/")`). p50/p95 per page; partner pages must stay within
-2 x the bare view's p95, every reviewer queue within 100 ms p95 and 12 SQL queries.
+`pc_bench_pages` or $BENCH_PAGES_DATABASE, migrated; `manage.py bench_data` runs when it
+does not hold `ctx.partners` bench partners: 10 applications each, about 80 s per 100,000
+on a 2-core machine), serves the portal on it with the same gunicorn command line as the
+bare project, and asks for each page N times, one client, sequential requests, in
+interleaved rounds with the bare template view of bench/bare/ (`ctx.bare("/page/")`).
+p50/p95 per page; partner pages must stay within 2 x the bare view's p95, every reviewer
+queue within 100 ms p95 and 12 SQL queries.
 
 The SQL queries of each page are counted in a separate process on the same database
 (Django's test client and CaptureQueriesContext), which also opens the partner's and the
@@ -56,11 +57,13 @@ def pages(company: str) -> list[tuple[str, str, str]]:
         ("admin index (queue chart)", "queue", "/admin/"),
         ("queue: first page", "queue", QUEUE),
         ("queue: pending review", "queue", QUEUE + "?state__exact=pending_review"),
-        ("queue: pending, waiting > 7 days", "queue", QUEUE + "?state__exact=pending_review&age=old"),
+        ("queue: pending, waiting > 7 days", "queue",
+         QUEUE + "?state__exact=pending_review&age=old"),
         ("queue: approved", "queue", QUEUE + "?state__exact=approved"),
         ("queue: drafts", "queue", QUEUE + "?state__exact=draft"),
         ("queue: one market", "queue", QUEUE + "?market__id__exact=1"),
-        ("queue: one category, pending", "queue", QUEUE + "?category__id__exact=1&state__exact=pending_review"),
+        ("queue: one category, pending", "queue",
+         QUEUE + "?category__id__exact=1&state__exact=pending_review"),
         ("queue: one region", "queue", QUEUE + "?region__id__exact=1"),
         ("queue: one partner type", "queue", QUEUE + "?partner_type__id__exact=1"),
         ("queue: newest submitted first", "queue", QUEUE + "?o=-3"),

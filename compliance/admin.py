@@ -121,6 +121,7 @@ class ComplianceReviewAdmin(PartnerSearch, ReviewAdminMixin, admin.ModelAdmin):
     ordering = ("submitted_at", "pk")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    list_per_page = 50  # as the application queue: rendering rows is most of the page
     inlines = [ComplianceTransitionInline]
     fieldsets = (
         (
