@@ -2,7 +2,7 @@
 locks the row and runs the FSM transition; the admin never writes the state itself."""
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -40,6 +40,9 @@ from .models import (
     field_label,
 )
 from .uploads import thumbnail_name
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +167,7 @@ class PartnerSearch:
     entities, a scan of the whole queue.
     """
 
-    search_help_text = gettext_lazy(
+    search_help_text: "StrOrPromise | None" = gettext_lazy(
         "Partner email, company legal name, partner name, registration number, or an id."
     )
     # Past this many partners the match is kept as a subquery rather than a list of ids.

@@ -1,6 +1,6 @@
 """The reviewer admin index: the queues by age, as an SVG bar chart drawn on the server."""
 
-from typing import cast
+from typing import Any, cast
 
 from django import template
 from django.apps import apps
@@ -54,7 +54,8 @@ def waiting_counts(model: type[ReviewedModel], bands, now) -> list[int]:
     key = f"review-queue-chart:{model._meta.label_lower}"
     counts = cache.get(key)
     if counts is None or len(counts) != len(bands):
-        counts = model.objects.awaiting_review().waiting_bands(bands, now=now)
+        manager: Any = model._default_manager  # the reviewed models' ReviewQuerySet manager
+        counts = manager.awaiting_review().waiting_bands(bands, now=now)
         cache.set(key, counts, CHART_SECONDS)
     return counts
 
