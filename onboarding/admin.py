@@ -177,11 +177,15 @@ class PartnerSearch:
         words = search_words(search_term)
         if not words:
             return queryset, False
+        number = words[0].lstrip("#") if len(words) == 1 else ""
+        if number.isdigit() and len(number) < 3:
+            # Too short for a trigram: every partner would be read. The id only.
+            return queryset.filter(pk=int(number)), False
         partners = matching_partner_ids(words)
         ids = list(partners[: self.PARTNER_IDS_INLINE + 1])
         found = Q(user_id__in=ids if len(ids) <= self.PARTNER_IDS_INLINE else partners)
-        if len(words) == 1 and words[0].lstrip("#").isdigit():
-            found |= Q(pk=int(words[0].lstrip("#")))
+        if number.isdigit():
+            found |= Q(pk=int(number))
         return queryset.filter(found), False
 
 
