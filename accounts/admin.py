@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from partner_center.throttle import client_ip
+from reviews.admin import EstimatedCountPaginator
 
 from .models import AccountEvent, User, VerificationCode
 
@@ -44,6 +45,10 @@ class UserAdmin(BaseUserAdmin):
         "groups",
     )
     search_fields = ("email", "phone")
+    # One estimated count, not two exact ones, of a hundred thousand accounts.
+    show_full_result_count = False
+    list_per_page = 50
+    paginator = EstimatedCountPaginator
     # SPEC §3.14: the blacklist is set by the third consecutive security review rejection
     # or the "Blacklist" action, and lifted by the "Lift blacklist" action, each of which
     # asks a reason and writes the account's log: never by editing the two fields.

@@ -105,6 +105,8 @@ class User(AbstractUser):
                 violation_error_message=_("This phone number is verified on another account."),
             ),
         ]
+        # The admin's account list, newest first (UserAdmin.ordering and its id tie-break).
+        indexes = [models.Index(fields=["date_joined", "id"], name="accounts_user_joined")]
 
     def __str__(self) -> str:
         return self.email

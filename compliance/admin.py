@@ -14,10 +14,12 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from onboarding.admin import PartnerSearch
 from onboarding.models import Application
 from reviews.admin import (
     EstimatedCountPaginator,
     HistoryInline,
+    QueueOrdering,
     ReviewAdminMixin,
     WaitingFilter,
 )
@@ -75,7 +77,7 @@ class RequireComplianceForm(forms.Form):
         self.fields["partner"].queryset = developer_accounts()
 
 
-class RequirementFactsChangeList(ChangeList):
+class RequirementFactsChangeList(QueueOrdering, ChangeList):
     """The "required" column asks each row why it is required; one query answers it for the
     page. (Annotating the whole queryset makes PostgreSQL hash the subqueries over every
     developer's applications, about a second at a million applications.)"""
@@ -91,7 +93,7 @@ class RequirementFactsChangeList(ChangeList):
 
 
 @admin.register(ComplianceReview)
-class ComplianceReviewAdmin(ReviewAdminMixin, admin.ModelAdmin):
+class ComplianceReviewAdmin(PartnerSearch, ReviewAdminMixin, admin.ModelAdmin):
     """The security review queue. Like applications, every field is read-only; decisions go
     through `services.decide_security_review`."""
 
@@ -113,11 +115,13 @@ class ComplianceReviewAdmin(ReviewAdminMixin, admin.ModelAdmin):
         "consecutive_rejections",
         WaitingFilter,
     )
-    search_fields = ("user__email", "user__company_entity__legal_name", "incident_contact_email")
+    # What the search box looks in: see PartnerSearch (the fields name them for the box).
+    search_fields = ("user__email", "user__company_entity__legal_name")
     list_select_related = ("user",)
     ordering = ("submitted_at", "pk")
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    list_per_page = 50  # as the application queue: rendering rows is most of the page
     inlines = [ComplianceTransitionInline]
     fieldsets = (
         (

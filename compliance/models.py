@@ -258,7 +258,11 @@ class ComplianceReview(ReviewedModel):
         verbose_name = _("compliance review")
         verbose_name_plural = _("compliance reviews")
         indexes = [
-            models.Index(fields=["state", "submitted_at"], name="onboarding_compliance_queue")
+            # The security review queue in queue order, by status or unfiltered.
+            models.Index(
+                fields=["state", "submitted_at", "id"], name="onboarding_compliance_state_q"
+            ),
+            models.Index(fields=["submitted_at", "id"], name="onboarding_compliance_order"),
         ]
         permissions = [
             (

@@ -36,6 +36,9 @@ def partner_shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    match = getattr(request, "resolver_match", None)
+    if match is not None and "admin" in match.namespaces:
+        return {}  # Django admin draws its own shell: no partner menu, no bell
     # The roles applied for, each flagged when approved at least once: one query.
     applied = list(partner_roles_of(user))
     roles = [role for role in applied if role.held]

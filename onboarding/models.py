@@ -324,8 +324,17 @@ class Application(ReviewedModel):
         indexes = [
             # The reviewer queue (admin): by status, unfiltered, by market or category, each
             # in queue order; the waiting-time filter and the admin index chart use them too.
-            models.Index(fields=["state", "submitted_at"]),
+            # The id breaks ties, so a page of drafts (no submitted_at) reads 100 rows, not
+            # every draft.
+            models.Index(fields=["state", "submitted_at", "id"], name="onboarding_app_state_queue"),
             models.Index(fields=["submitted_at", "id"], name="onboarding_app_queue"),
+            # The default queue (all but drafts), oldest or newest first, without stepping
+            # over the drafts' empty submitted_at.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=~models.Q(state="draft"),
+                name="onboarding_app_open_queue",
+            ),
             models.Index(fields=["market", "submitted_at"], name="onboarding_app_market_queue"),
             models.Index(fields=["category", "submitted_at"], name="onboarding_app_cat_queue"),
             # The partner's pages: counts per status (dashboard, entity tab), newest first.
