@@ -18,19 +18,18 @@ from csp.constants import SELF as CSP_SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
+from partner_center.environment import (
+    db_pool_options,
+    env_bool,
+    env_list,
+    init_sentry,
+    logging_config,
+    s3_origins,
+    s3_storages,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -129,25 +128,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-
-
-def db_pool_options(value: str) -> dict | None:
-    """DB_POOL: empty/0/off = no pool; 1/on = MIN 2, MAX 4; "MIN:MAX" = those sizes."""
-    value = value.strip().lower()
-    if value in {"", "0", "off", "false", "no"}:
-        return None
-    if value in {"1", "on", "true", "yes"}:
-        sizes = (2, 4)
-    elif re.fullmatch(r"\d+:\d+", value):
-        low, high = (int(part) for part in value.split(":"))
-        sizes = (low, high)
-    else:
-        raise RuntimeError('DB_POOL must be "1" (on) or "MIN:MAX", e.g. "2:8".')
-    if sizes[1] < 1 or sizes[0] > sizes[1]:
-        raise RuntimeError("DB_POOL needs 0 <= MIN <= MAX and MAX >= 1.")
-    # A request that finds every pooled connection taken waits this long, then fails.
-    timeout = float(os.environ.get("DB_POOL_TIMEOUT") or "10")
-    return {"min_size": sizes[0], "max_size": sizes[1], "timeout": timeout}
 
 
 DB_POOL = db_pool_options(os.environ.get("DB_POOL", ""))
@@ -517,52 +497,18 @@ AWS_S3_SIGNATURE_VERSION = os.environ.get("AWS_S3_SIGNATURE_VERSION") or "s3v4"
 AWS_QUERYSTRING_EXPIRE = int(os.environ.get("AWS_QUERYSTRING_EXPIRE") or 120)
 
 
-def s3_storages(*, bucket: str, location: str = "", **options) -> dict:
-    """The `documents` and `default` aliases on one private bucket, apart by key prefix."""
-    prefix = f"{location.strip('/')}/" if location.strip("/") else ""
-    common = {
-        "bucket_name": bucket,
-        "endpoint_url": AWS_S3_ENDPOINT_URL or None,
-        "region_name": AWS_S3_REGION_NAME or None,
-        "addressing_style": AWS_S3_ADDRESSING_STYLE or None,
-        "signature_version": AWS_S3_SIGNATURE_VERSION,
-        "default_acl": None,  # the bucket's own policy: private
-        "querystring_auth": True,
-        "querystring_expire": AWS_QUERYSTRING_EXPIRE,
-        "file_overwrite": False,
-        **options,
-    }
-    return {
-        "documents": {
-            "BACKEND": "onboarding.s3.S3DocumentStorage",
-            "OPTIONS": {**common, "location": f"{prefix}documents"},
-        },
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**common, "location": f"{prefix}media"},
-        },
-    }
-
-
-def s3_origins(*, bucket: str) -> list[str]:
-    """Where browsers fetch signed URLs from (the CSP's img-src must allow it)."""
-    if AWS_S3_ENDPOINT_URL:
-        scheme, _sep, host = AWS_S3_ENDPOINT_URL.rstrip("/").partition("://")
-        host = host.split("/", 1)[0]
-        origins = [f"{scheme}://{host}"]
-        if AWS_S3_ADDRESSING_STYLE != "path":
-            origins.append(f"{scheme}://{bucket}.{host}")
-        return origins
-    region = AWS_S3_REGION_NAME or "us-east-1"
-    return [
-        f"https://{bucket}.s3.amazonaws.com",
-        f"https://{bucket}.s3.{region}.amazonaws.com",
-        f"https://s3.{region}.amazonaws.com",
-    ]
-
-
 if AWS_STORAGE_BUCKET_NAME:
-    STORAGES.update(s3_storages(bucket=AWS_STORAGE_BUCKET_NAME, location=AWS_LOCATION))
+    STORAGES.update(
+        s3_storages(
+            bucket=AWS_STORAGE_BUCKET_NAME,
+            location=AWS_LOCATION,
+            endpoint_url=AWS_S3_ENDPOINT_URL or None,
+            region_name=AWS_S3_REGION_NAME or None,
+            addressing_style=AWS_S3_ADDRESSING_STYLE or None,
+            signature_version=AWS_S3_SIGNATURE_VERSION,
+            querystring_expire=AWS_QUERYSTRING_EXPIRE,
+        )
+    )
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -597,7 +543,16 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [
             CSP_SELF,
             "data:",
-            *(s3_origins(bucket=AWS_STORAGE_BUCKET_NAME) if AWS_STORAGE_BUCKET_NAME else []),
+            *(
+                s3_origins(
+                    bucket=AWS_STORAGE_BUCKET_NAME,
+                    endpoint_url=AWS_S3_ENDPOINT_URL,
+                    region_name=AWS_S3_REGION_NAME,
+                    addressing_style=AWS_S3_ADDRESSING_STYLE,
+                )
+                if AWS_STORAGE_BUCKET_NAME
+                else []
+            ),
         ],
         "font-src": [CSP_SELF],
         "connect-src": [CSP_SELF],
@@ -612,66 +567,14 @@ CONTENT_SECURITY_POLICY = {
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "plain"}:
     raise RuntimeError("LOG_FORMAT must be 'json' or 'plain'.")
-# Every handler runs both filters: request_id first (partner_center/requestid.py), then the
-# credential mask, so no line, whatever its format, shows a secret.
-_LOG_FILTERS = ["request_id", "redact_credentials"]
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {
-            "()": "partner_center.logs.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-        "server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
-    },
-    # SPEC §4.8: Open API credentials travel in query strings; no log line may show them.
-    "filters": {
-        "request_id": {"()": "partner_center.requestid.RequestIdFilter"},
-        "redact_credentials": {"()": "open_api.redaction.RedactCredentials"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": _LOG_FILTERS,
-        },
-        # Django's development server access log, with the same filters.
-        "server": {
-            "class": "logging.StreamHandler",
-            "formatter": "server" if LOG_FORMAT == "plain" else "json",
-            "filters": _LOG_FILTERS,
-        },
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
-    },
-}
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
 
 # Errors go to Sentry when SENTRY_DSN is set: no personal data, credentials masked
 # (partner_center/errors.py), each event tagged with its request id.
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 if SENTRY_DSN:
-    import sentry_sdk
-    from sentry_sdk.integrations.celery import CeleryIntegration
-    from sentry_sdk.integrations.django import DjangoIntegration
-
-    from partner_center.errors import before_send, before_send_transaction
-
-    sentry_sdk.init(
-        dsn=SENTRY_DSN,
+    init_sentry(
+        SENTRY_DSN,
         environment=os.environ.get("SENTRY_ENVIRONMENT") or ("development" if DEBUG else None),
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0"),
-        integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
-        before_send=before_send,
-        before_send_transaction=before_send_transaction,
     )

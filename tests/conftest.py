@@ -153,7 +153,7 @@ def s3_storage(s3_server, settings, monkeypatch) -> Bucket:
     AWS_STORAGE_BUCKET_NAME configures them (credentials from boto's environment)."""
     import boto3
 
-    from partner_center.settings import s3_storages
+    from partner_center.environment import s3_storages
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-access-key")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret-key")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from partner_center.settings import db_pool_options
+from partner_center.environment import db_pool_options
 from tests.conftest import requires_postgres
 
 ROOT = Path(__file__).resolve().parent.parent.parent
