@@ -5,9 +5,9 @@ Django project outside the portal, in one run on this machine.
     .venv/bin/python bench/run.py [--only redirect,api,pages,notify] [--seconds 5] [--rounds 3]
                                   [--connections 32] [--partners 100000] [--quick]
 
-Starts what it needs: a PostgreSQL database (DATABASE_URL's server; database `pc_bench`,
-dropped and re-created), Redis (REDIS_URL, default redis://127.0.0.1:6379/5, flushed), the
-bare baseline (bench/bare/) and the portal, both under the same gunicorn command line
+Starts what it needs: a PostgreSQL database (DATABASE_URL's server; database `pc_bench`, or
+BENCH_DATABASE, dropped and re-created), Redis (REDIS_URL, default redis://127.0.0.1:6379/5,
+flushed), the bare baseline (bench/bare/) and the portal, both under the same gunicorn command line
 (4 sync workers). Each benchmark module adds what it needs (a worker, beat, an SMTP sink, the
 1,000,000-application database). Prints each figure and ratio with its target, writes the
 table and the machine's description to bench/RESULTS.md, and exits 1 on a miss.
@@ -35,7 +35,8 @@ BENCHMARKS = {
     "pages": "bench.pages",
     "notify": "bench.notify_bench",
 }
-BENCH_DATABASE = "pc_bench"
+# BENCH_DATABASE in the environment names another database, so two runs can share a server.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE") or "pc_bench"
 
 
 def recreate_database(database_url: str) -> None:

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps_services import credentials
 from apps_services.models import App
 from sellers.models import SellerType
 
@@ -142,6 +143,8 @@ class Authorization(models.Model):
         if not ended:
             return False
         self.revoked_at, self.ended_by = now, ended_by
+        # The shop leaves the answer of every token of this seller, revoked or not.
+        credentials.changed([self.app.app_key])
         AccessToken.objects.filter(authorization=self).revoke()
         RefreshToken.objects.filter(authorization=self).revoke()
         messages: dict[str, str] = {
@@ -203,7 +206,12 @@ class TokenQuerySet(models.QuerySet):
         return self.filter(revoked_at=None, expires_at__gt=timezone.now())
 
     def revoke(self) -> int:
-        return self.filter(revoked_at=None).update(revoked_at=timezone.now())
+        live = self.filter(revoked_at=None)
+        # The API's processes cache what a token may do (open_api/access.py): drop it.
+        credentials.changed(
+            App.objects.filter(pk__in=live.values("app_id")).values_list("app_key", flat=True)
+        )
+        return live.update(revoked_at=timezone.now())
 
 
 class IssuedToken(models.Model):
@@ -245,11 +253,7 @@ class IssuedToken(models.Model):
         """The row `token` stands for (select_related for the API), or None."""
         if not token:
             return None
-        return (
-            cls.objects.select_related("authorization", "app")
-            .filter(token_hash=digest(token))
-            .first()
-        )
+        return cls.objects.select_related("authorization").filter(token_hash=digest(token)).first()
 
 
 class AccessToken(IssuedToken):

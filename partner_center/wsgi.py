@@ -1,10 +1,14 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
+
+from partner_center.handlers import PortalHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partner_center.settings")
 # Web requests: a query running past 30 s is cancelled on PostgreSQL unless the environment
 # says otherwise ("0": no limit). Workers and commands do not load this module (see settings).
 if not os.environ.get("DB_STATEMENT_TIMEOUT_MS"):
     os.environ["DB_STATEMENT_TIMEOUT_MS"] = "30000"
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+# What get_wsgi_application() returns, with the Open API's paths on a lean middleware chain.
+application = PortalHandler()
