@@ -160,21 +160,33 @@ class ResilientRedisCache(RedisCache):
             (None, {}), self._count_and_get_many, counter, expires_in, keys, version
         )
 
+    # Creates the counter as django-ratelimit does (expiring), counts, and reads the keys.
+    COUNT_AND_GET = """
+        redis.call('SET', KEYS[1], 0, 'EX', ARGV[1], 'NX')
+        local count = redis.call('INCR', KEYS[1])
+        if #KEYS == 1 then return {count, {}} end
+        return {count, redis.call('MGET', unpack(KEYS, 2))}
+    """
+    _count_and_get_sha: str | None = None
+
     def _count_and_get_many(self, counter, expires_in, keys, version):
-        counter_key = self.make_and_validate_key(counter, version=version)
-        made = [self.make_and_validate_key(key, version=version) for key in keys]
-        pipe = self._cache.get_client(counter_key, write=True).pipeline(transaction=False)
-        pipe.set(counter_key, 0, ex=int(expires_in), nx=True)
-        pipe.incr(counter_key)
-        if made:
-            pipe.mget(made)
-        answers = pipe.execute()
-        values = answers[2] if made else []
+        made = [self.make_and_validate_key(key, version=version) for key in [counter, *keys]]
+        client = self._cache.get_client(made[0], write=True)
+        # One command and one reply: cheaper for both sides than a pipeline of three.
+        arguments = (len(made), *made, int(expires_in))
+        try:
+            if self._count_and_get_sha is None:
+                self._count_and_get_sha = client.script_load(self.COUNT_AND_GET)
+            count, values = client.evalsha(self._count_and_get_sha, *arguments)
+        except redis.exceptions.NoScriptError:  # Redis restarted, or its scripts were flushed
+            self._count_and_get_sha = client.script_load(self.COUNT_AND_GET)
+            count, values = client.evalsha(self._count_and_get_sha, *arguments)
         loads = self._cache._serializer.loads
+        values = list(values) + [None] * (len(keys) - len(values))
         found = {
             key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None
         }
-        return answers[1], found
+        return count, found
 
 
 def count_and_get_many(cache, counter: str, expires_in: int, keys: list[str]):

@@ -11,6 +11,8 @@ cost every call. Those paths therefore go through a short chain of their own:
 * CommonMiddleware: ALLOWED_HOSTS checks and the like;
 * `api_headers`: a static CSP and X-Frame-Options for JSON (no nonce to compute).
 
+and resolved against the API's own routes (open_api/api_urls.py).
+
 Everything else, the portal's pages, keeps the full chain of settings.MIDDLEWARE.
 `application` in wsgi.py stays a plain WSGI callable, so it can be wrapped.
 """
@@ -21,6 +23,8 @@ from django.core.handlers.wsgi import WSGIHandler
 
 # The Open API's prefixes (open_api/urls.py); their views read no session, user or language.
 LEAN_PREFIXES = ("/api/", "/authorization/")
+# ... and resolved against the API's routes only.
+LEAN_URLCONF = "open_api.api_urls"
 LEAN_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "partner_center.handlers.api_headers",
@@ -36,8 +40,8 @@ def api_headers(get_response):
 
     def middleware(request):
         response = get_response(request)
-        response.headers.setdefault("Content-Security-Policy", API_CSP)
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers["Content-Security-Policy"] = API_CSP
+        response.headers["X-Frame-Options"] = "DENY"
         return response
 
     return middleware
@@ -64,5 +68,6 @@ class PortalHandler(WSGIHandler):
 
     def get_response(self, request):
         if request.path_info.startswith(LEAN_PREFIXES):
+            request.urlconf = LEAN_URLCONF
             return self.lean.get_response(request)
         return super().get_response(request)
