@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -275,6 +275,77 @@ class RefreshToken(IssuedToken):
         db_table = "apps_services_refreshtoken"
         verbose_name = _("refresh token")
         verbose_name_plural = _("refresh tokens")
+
+    # PostgreSQL: rotate the refresh token and issue its successors in one statement (one
+    # round trip, atomic as any statement), when the token is usable; otherwise no row, and
+    # the caller finds out why the slow way.
+    ROTATE_AND_ISSUE = """
+        WITH rotated AS (
+            UPDATE {refresh} AS r SET rotated_at = %(now)s
+            FROM {authorization} AS a
+            WHERE r.token_hash = %(token_hash)s AND r.app_id = %(app_id)s
+              AND r.rotated_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > %(now)s
+              AND a.id = r.authorization_id AND a.revoked_at IS NULL AND a.expires_at > %(now)s
+            RETURNING r.authorization_id, r.auth_code_id, a.expires_at AS authorization_expires_at,
+                a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes
+        ), access AS (
+            INSERT INTO {access} (app_id, authorization_id, auth_code_id, token_hash, created_at,
+                expires_at)
+            SELECT %(app_id)s, authorization_id, auth_code_id, %(access_hash)s, %(now)s,
+                %(access_expires_at)s
+            FROM rotated
+        ), successor AS (
+            INSERT INTO {refresh} (app_id, authorization_id, auth_code_id, token_hash, created_at,
+                expires_at)
+            SELECT %(app_id)s, authorization_id, auth_code_id, %(refresh_hash)s, %(now)s,
+                authorization_expires_at
+            FROM rotated
+        )
+        SELECT authorization_id, authorization_expires_at, open_id, seller_name,
+            seller_base_region, granted_scopes
+        FROM rotated
+    """
+
+    @classmethod
+    def rotate_and_issue(cls, *, app_id: int, token: str, access_ttl: timedelta):
+        """On PostgreSQL, in one statement: use `token` up and issue a new access token and
+        refresh token. Returns (access token, its expiry, refresh token, the authorization —
+        unsaved, with what the answer shows), or None when the token is not usable (the
+        caller then says why) or the database is not PostgreSQL."""
+        if connection.vendor != "postgresql" or not token:
+            return None
+        now = timezone.now()
+        access = f"{AccessToken.PREFIX}{secrets.token_urlsafe(32)}"
+        refresh = f"{cls.PREFIX}{secrets.token_urlsafe(32)}"
+        sql = cls.ROTATE_AND_ISSUE.format(
+            refresh=connection.ops.quote_name(cls._meta.db_table),
+            access=connection.ops.quote_name(AccessToken._meta.db_table),
+            authorization=connection.ops.quote_name(Authorization._meta.db_table),
+        )
+        params = {
+            "now": now,
+            "token_hash": digest(token),
+            "app_id": app_id,
+            "access_hash": digest(access),
+            "refresh_hash": digest(refresh),
+            "access_expires_at": now + access_ttl,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        authorization_id, expires_at, open_id, seller_name, region, scopes = row
+        authorization = Authorization(
+            pk=authorization_id,
+            app_id=app_id,
+            expires_at=expires_at,
+            open_id=open_id,
+            seller_name=seller_name,
+            seller_base_region=region,
+            granted_scopes=json.loads(scopes) if isinstance(scopes, str) else scopes,
+        )
+        return access, now + access_ttl, refresh, authorization
 
     def rotate(self) -> bool:
         """Use this refresh token up; one UPDATE decides, so two refreshes cannot both win."""

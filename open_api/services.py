@@ -294,6 +294,18 @@ def exchange_auth_code(*, app: Credentials, auth_code: str) -> TokenGrant:
 def refresh_access_token(*, app: Credentials, refresh_token: str) -> TokenGrant:
     """Refresh token → a new access token and a new refresh token; the old refresh token is
     used up (rotation). Access tokens issued before stay valid until they expire."""
+    rotated = RefreshToken.rotate_and_issue(
+        app_id=app.app_id, token=refresh_token, access_ttl=ACCESS_TOKEN_TTL
+    )
+    if rotated is not None:  # PostgreSQL, and the token was usable: done in one statement
+        access_token, access_expires_at, new_refresh_token, authorization = rotated
+        return TokenGrant(
+            access_token=access_token,
+            access_token_expires_at=access_expires_at,
+            refresh_token=new_refresh_token,
+            refresh_token_expires_at=authorization.expires_at,
+            authorization=authorization,
+        )
     row = RefreshToken.find(refresh_token)
     if row is None or row.app_id != app.app_id:
         raise ApiRefusal(
