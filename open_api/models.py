@@ -5,6 +5,7 @@ import hashlib
 import json
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -302,9 +303,11 @@ class RefreshToken(IssuedToken):
             FROM rotated
         )
         SELECT authorization_id, authorization_expires_at, open_id, seller_name,
-            seller_base_region, granted_scopes
+            seller_base_region, granted_scopes, {commit}
         FROM rotated
     """
+    # Evaluated in the statement's own transaction, so it applies to that commit only.
+    ASYNCHRONOUS_COMMIT = "set_config('synchronous_commit', 'off', true)"
 
     @classmethod
     def rotate_and_issue(cls, *, app_id: int, token: str, access_ttl: timedelta):
@@ -321,8 +324,12 @@ class RefreshToken(IssuedToken):
             refresh=connection.ops.quote_name(cls._meta.db_table),
             access=connection.ops.quote_name(AccessToken._meta.db_table),
             authorization=connection.ops.quote_name(Authorization._meta.db_table),
+            # settings.OPEN_API_REFRESH_SYNCHRONOUS_COMMIT says why.
+            commit="NULL"
+            if settings.OPEN_API_REFRESH_SYNCHRONOUS_COMMIT
+            else cls.ASYNCHRONOUS_COMMIT,
         )
-        params = {
+        params: dict[str, Any] = {
             "now": now,
             "token_hash": digest(token),
             "app_id": app_id,
@@ -335,7 +342,7 @@ class RefreshToken(IssuedToken):
             row = cursor.fetchone()
         if row is None:
             return None
-        authorization_id, expires_at, open_id, seller_name, region, scopes = row
+        authorization_id, expires_at, open_id, seller_name, region, scopes, _commit = row
         authorization = Authorization(
             pk=authorization_id,
             app_id=app_id,

@@ -155,10 +155,9 @@ class ResilientRedisCache(RedisCache):
     def count_and_get_many(self, counter, expires_in, keys, version=None):
         """In one round trip: count one event on `counter` (an integer key, created expiring
         after `expires_in` seconds, as django-ratelimit creates it) and get_many(`keys`).
-        Answers (count, found); (None, {}) when Redis is unreachable."""
-        return self._degrade(
-            (None, {}), self._count_and_get_many, counter, expires_in, keys, version
-        )
+        Answers (count, found); (0, {}) when Redis is unreachable: the limit fails open, as
+        add() makes django-ratelimit's do, and the outage is logged once per interval."""
+        return self._degrade((0, {}), self._count_and_get_many, counter, expires_in, keys, version)
 
     # Creates the counter as django-ratelimit does (expiring), counts, and reads the keys.
     COUNT_AND_GET = """
@@ -170,7 +169,8 @@ class ResilientRedisCache(RedisCache):
     _count_and_get_sha: str | None = None
 
     def _count_and_get_many(self, counter, expires_in, keys, version):
-        made = [self.make_and_validate_key(key, version=version) for key in [counter, *keys]]
+        # Our own keys, short and plain: no memcached-style validation needed.
+        made = [self.make_key(key, version=version) for key in [counter, *keys]]
         client = self._cache.get_client(made[0], write=True)
         # One command and one reply: cheaper for both sides than a pipeline of three.
         arguments = (len(made), *made, int(expires_in))
