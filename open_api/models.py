@@ -4,7 +4,8 @@ tokens and the webhook outbox. The tables keep the names they had in apps_servic
 import hashlib
 import json
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -163,6 +164,18 @@ class Authorization(models.Model):
         return True
 
 
+@dataclass(frozen=True)
+class GrantedAuthorization:
+    """What a token answer shows of its authorization, when the row itself was not loaded."""
+
+    pk: int
+    expires_at: datetime
+    open_id: str
+    seller_name: str
+    seller_base_region: str
+    granted_scopes: list[str]
+
+
 class AuthCode(models.Model):
     """SPEC §4.7-4.8: single use, 30 minutes, bound to the app. Only a hash is stored."""
 
@@ -312,8 +325,8 @@ class RefreshToken(IssuedToken):
     @classmethod
     def rotate_and_issue(cls, *, app_id: int, token: str, access_ttl: timedelta):
         """On PostgreSQL, in one statement: use `token` up and issue a new access token and
-        refresh token. Returns (access token, its expiry, refresh token, the authorization —
-        unsaved, with what the answer shows), or None when the token is not usable (the
+        refresh token. Returns (access token, its expiry, refresh token, what the answer shows
+        of the authorization), or None when the token is not usable (the
         caller then says why) or the database is not PostgreSQL."""
         if connection.vendor != "postgresql" or not token:
             return None
@@ -343,9 +356,8 @@ class RefreshToken(IssuedToken):
         if row is None:
             return None
         authorization_id, expires_at, open_id, seller_name, region, scopes, _commit = row
-        authorization = Authorization(
+        authorization = GrantedAuthorization(
             pk=authorization_id,
-            app_id=app_id,
             expires_at=expires_at,
             open_id=open_id,
             seller_name=seller_name,

@@ -35,6 +35,7 @@ from .models import (
     AccessToken,
     AuthCode,
     Authorization,
+    GrantedAuthorization,
     RefreshToken,
     WebhookDelivery,
     digest,
@@ -108,7 +109,7 @@ class TokenGrant:
     access_token_expires_at: datetime
     refresh_token: str
     refresh_token_expires_at: datetime
-    authorization: Authorization
+    authorization: Authorization | GrantedAuthorization
 
 
 def app_refusal(app: App) -> str | None:
