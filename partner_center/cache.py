@@ -193,7 +193,10 @@ def count_and_get_many(cache, counter: str, expires_in: int, keys: list[str]):
     """ResilientRedisCache.count_and_get_many on any cache backend (two calls elsewhere)."""
     # hasattr, not isinstance: `django.core.cache.cache` is a proxy to the backend.
     if hasattr(cache, "count_and_get_many"):
-        return cache.count_and_get_many(counter, expires_in, keys)
+        try:
+            return cache.count_and_get_many(counter, expires_in, keys)
+        except Exception:  # not an outage the backend knows: not counted, nothing found
+            return None, {}
     try:
         cache.add(counter, 0, expires_in)
         count = cache.incr(counter)
