@@ -59,6 +59,9 @@ def refused_part(request) -> str | None:
     # Nearly every request is clean: one search over the raw query string and the headers
     # (decoding cannot add a control character the raw text lacks, except by escaping it),
     # and the per-item search only when there may be something to name.
+    # Parsed here, before any view reads it (a query Django refuses to parse is a 400 now);
+    # the parse is kept on the request for the view.
+    parsed = request.GET
     raw = [request.META.get("QUERY_STRING", "")]
     raw.extend(
         value
@@ -66,7 +69,7 @@ def refused_part(request) -> str | None:
         if name.startswith("HTTP_") and name not in SKIPPED_HEADERS and isinstance(value, str)
     )
     if "%" in raw[0] or has_control_character("".join(raw)):
-        query = ((name, value) for name, values in request.GET.lists() for value in values)
+        query = ((name, value) for name, values in parsed.lists() for value in values)
         headers = (
             (f"header {name[5:].replace('_', '-').title()}", value)
             for name, value in request.META.items()
