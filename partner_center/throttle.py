@@ -19,6 +19,7 @@ stand. Availability wins over throttling for the length of the outage, deliberat
   many accounts, which the per-account budget cannot see).
 """
 
+import functools
 import ipaddress
 import logging
 import time
@@ -105,9 +106,13 @@ class Window:
 
 
 def window(*, scope: str, key: str, rate: str) -> Window:
-    group = f"pc:{scope}"
     limit, period = _split_rate(rate)
-    ends_at = _get_window(key, period)
+    return _window(f"pc:{scope}", key, rate, limit, period, _get_window(key, period))
+
+
+@functools.lru_cache(maxsize=4096)
+def _window(group: str, key: str, rate: str, limit: int, period: int, ends_at: int) -> Window:
+    # The same counter for every call of a key within its window (hashing it costs).
     return Window(
         counter=_make_cache_key(group, ends_at, rate, key, ALL),
         limit=limit,
