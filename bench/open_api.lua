@@ -16,12 +16,13 @@ function setup(thread)
     table.insert(threads, thread)
 end
 
-local tokens = nil
-local next_token = 1
-local ok = 0
-local failed = 0
-local exhausted = 0
-local base = nil
+-- Globals, not locals: done() reads each thread's counters with thread:get().
+tokens = nil
+next_token = 1
+ok = 0
+failed = 0
+exhausted = 0
+base = nil
 
 function init(args)
     ok, failed, exhausted = 0, 0, 0
