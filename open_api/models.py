@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -350,9 +351,14 @@ class RefreshToken(IssuedToken):
             "refresh_hash": digest(refresh),
             "access_expires_at": now + access_ttl,
         }
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        # A server-side prepared statement: PostgreSQL plans this query once per connection,
+        # not on every refresh. A failure marks the connection for closing at the end of the
+        # request (wrap_database_errors), as a failed ORM query does.
+        with connection.wrap_database_errors:
+            connection.ensure_connection()
+            with psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(sql, params, prepare=True)
+                row = cursor.fetchone()
         if row is None:
             return None
         authorization_id, expires_at, open_id, seller_name, region, scopes, _commit = row

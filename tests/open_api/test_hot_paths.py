@@ -121,6 +121,8 @@ def test_a_refresh_is_one_statement_on_postgresql(portal, granted, django_assert
     # when
     from django.db import connection
 
+    # PostgreSQL: one prepared statement on the raw connection (Django's query log does not
+    # see it, hence "at most"); elsewhere the ORM path.
     budget = 1 if connection.vendor == "postgresql" else 6
     with django_assert_max_num_queries(budget):
         status, _headers, body = call(portal, "/api/v2/token/refresh", params)
