@@ -19,7 +19,7 @@ from reviews.models import guarded
 from sellers.directory import get_directory
 from sellers.models import SellerType
 
-from . import crypto
+from . import credentials, crypto
 from .addresses import address_refusal, callback_url_error, local_http_allowed
 from .tasks import queue_webhook
 
@@ -141,7 +141,9 @@ class AppQuerySet(models.QuerySet["App"]):
     def update(self, **kwargs):
         # Bulk updates skip save(); they skip deactivated apps too. (Transitions and save()
         # use the lower-level _update and are guarded in save().)
-        return super(AppQuerySet, self.exclude(state=AppState.DEACTIVATED)).update(**kwargs)
+        rows = self.exclude(state=AppState.DEACTIVATED)
+        credentials.changed(rows.values_list("app_key", flat=True))
+        return super(AppQuerySet, rows).update(**kwargs)
 
 
 class App(ConcurrentTransitionMixin, models.Model):
@@ -235,6 +237,8 @@ class App(ConcurrentTransitionMixin, models.Model):
         if self.pk and App.objects.filter(pk=self.pk, state=AppState.DEACTIVATED).exists():
             raise AppDeactivated()
         super().save(*args, **kwargs)
+        # The Open API's processes hold the app's credentials (credentials.py): reload them.
+        credentials.changed([self.app_key])
 
     def get_absolute_url(self) -> str:
         return reverse("apps_services:app-detail", kwargs={"pk": self.pk})

@@ -8,20 +8,27 @@ machine-to-machine (credentials or a signature in every request), hence csrf_exe
 here logs a query string: it carries the app secret, codes and tokens.
 """
 
+import json
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from apps_services.models import App
+from apps_services import credentials
+from apps_services.credentials import Credentials
 from partner_center import requestid, throttle
+from partner_center.cache import count_and_get_many
 
-from . import services, signing
+from . import access, services, signing
+from .access import Access
 from .openapi import document
 from .services import ApiRefusal, ErrorCode
 
@@ -64,8 +71,14 @@ def answer(data=None, *, code: int = ErrorCode.OK, message: str = "success", sta
     body = {"code": int(code), "message": message, "request_id": request_id()}
     if data is not None:
         body["data"] = data
-    response = JsonResponse(body, status=status)
-    response["Cache-Control"] = "no-store"  # tokens must not sit in a cache
+    response = HttpResponse(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        content_type="application/json",
+        status=status,
+    )
+    # Tokens must not sit in a cache (what never_cache said, written once).
+    response["Cache-Control"] = "max-age=0, no-cache, no-store, must-revalidate, private"
+    response["Expires"] = http_date()
     return response
 
 
@@ -73,16 +86,7 @@ def refusal(exc: ApiRefusal):
     return answer(code=exc.code, message=exc.message, status=STATUS[exc.code])
 
 
-def rate_limited(request):
-    """None, or the 429 for an app (and shop) past OPEN_API_RATE_LIMIT.
-
-    Counted before the credentials are checked, so the limit also bounds guessing an app's
-    secret. The key is the app_key the request names: an unknown one is refused next anyway.
-    """
-    key = f"{request.GET.get('app_key', '')} {request.GET.get('shop_cipher', '')}"
-    limit = throttle.hit(scope="open-api", key=key, rate=settings.OPEN_API_RATE_LIMIT)
-    if not limit.limited:
-        return None
+def _too_many(limit: throttle.Limit):
     response = refusal(
         ApiRefusal(
             ErrorCode.TOO_MANY_REQUESTS,
@@ -94,13 +98,45 @@ def rate_limited(request):
     return response
 
 
+@dataclass
+class Call:
+    """What the cache held for this call, fetched in the round trip that counted it."""
+
+    app_key: str
+    generation: str | None  # the app's credentials generation; None: not in the cache
+    access: Access | None  # the access token's cached entry, if one was sent
+
+
+def count_call(request) -> tuple[throttle.Limit, Call]:
+    """Count the call against OPEN_API_RATE_LIMIT and fetch what the cache holds for it, in
+    one round trip to Redis.
+
+    Counted before the credentials are checked, so the limit also bounds guessing an app's
+    secret. The key is the app_key the request names: an unknown one is refused next anyway.
+    """
+    app_key = request.GET.get("app_key", "")
+    window = throttle.window(
+        scope="open-api",
+        key=f"{app_key} {request.GET.get('shop_cipher', '')}",
+        rate=settings.OPEN_API_RATE_LIMIT,
+    )
+    token = request.META.get("HTTP_X_TTS_ACCESS_TOKEN", "")
+    keys = [credentials.generation_key(app_key)] + ([access.cache_key(token)] if token else [])
+    count, found = count_and_get_many(cache, window.counter, window.expires_in, keys)
+    call = Call(
+        app_key=app_key,
+        generation=found.get(keys[0]),
+        access=found.get(keys[1]) if token else None,
+    )
+    return window.outcome(count, scope="open-api"), call
+
+
 def open_api(*methods: str):
     """JSON for every outcome, a 405 in the protocol's shape, a 429 past the app's rate
-    limit, no CSRF (signed requests)."""
+    limit, no CSRF (signed requests). The view is called with the request and the `Call`."""
 
     def decorator(view):
         @csrf_exempt
-        @never_cache
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in methods:
@@ -112,12 +148,12 @@ def open_api(*methods: str):
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
-            limited = rate_limited(request)
-            if limited is not None:
+            limit, call = count_call(request)
+            if limit.limited:
                 logger.info("Open API %s refused: rate limit.", request.path)
-                return limited
+                return _too_many(limit)
             try:
-                return view(request, *args, **kwargs)
+                return view(request, call, *args, **kwargs)
             except ApiRefusal as exc:
                 logger.info("Open API %s refused: code %s.", request.path, int(exc.code))
                 return refusal(exc)
@@ -162,32 +198,38 @@ def _grant_type(params, expected: str) -> None:
 
 
 @open_api("GET")
-def token_get(request):
+def token_get(request, call: Call):
     """GET /api/v2/token/get: auth code → access token and refresh token."""
     params = request.GET
     _require(params, "app_key", "app_secret", "auth_code", "grant_type")
-    app = services.authenticate_app(app_key=params["app_key"], app_secret=params["app_secret"])
+    app = services.authenticate_app(
+        app_key=params["app_key"], app_secret=params["app_secret"], generation=call.generation
+    )
     _grant_type(params, "authorized_code")
     grant = services.exchange_auth_code(app=app, auth_code=params["auth_code"])
     return answer(_token_data(grant))
 
 
 @open_api("GET")
-def token_refresh(request):
+def token_refresh(request, call: Call):
     """GET /api/v2/token/refresh: refresh token → new access and refresh tokens."""
     params = request.GET
     _require(params, "app_key", "app_secret", "refresh_token", "grant_type")
-    app = services.authenticate_app(app_key=params["app_key"], app_secret=params["app_secret"])
+    app = services.authenticate_app(
+        app_key=params["app_key"], app_secret=params["app_secret"], generation=call.generation
+    )
     _grant_type(params, "refresh_token")
     grant = services.refresh_access_token(app=app, refresh_token=params["refresh_token"])
     return answer(_token_data(grant))
 
 
-def signed_app(request) -> App:
-    """The app that signed this request (app_key, timestamp, sign), or ApiRefusal."""
-    params = {key: request.GET[key] for key in request.GET}
+def signed_app(request, call: Call) -> tuple[Credentials, str]:
+    """The app that signed this request (app_key, timestamp, sign), or ApiRefusal; and the
+    credentials generation its answer may be cached under."""
+    params = request.GET.dict()
     _require(params, "app_key", "timestamp", "sign")
-    app = App.objects.filter(app_key=params["app_key"]).first()
+    generation = call.generation or credentials.current_generation(params["app_key"])
+    app = credentials.lookup(params["app_key"], generation=generation)
     if app is None:
         raise ApiRefusal(ErrorCode.UNKNOWN_APP_KEY, "Unknown app_key.")
     if not signing.timestamp_fresh(params["timestamp"], now=time.time()):
@@ -210,45 +252,33 @@ def signed_app(request) -> App:
             "access_token) + body + app secret with HMAC-SHA256 keyed by the app secret.",
         )
     services.ensure_app_active(app)
-    return app
+    return app, generation
 
 
 @open_api("GET")
-def authorized_shops(request):
+def authorized_shops(request, call: Call):
     """GET /authorization/202309/shops: the shops of this seller that authorized the app."""
-    app = signed_app(request)
-    authorization = services.authenticate_access_token(
-        app=app, access_token=request.headers.get("x-tts-access-token", "")
+    app, generation = signed_app(request, call)
+    found = services.authenticate_access_token(
+        app=app,
+        access_token=request.META.get("HTTP_X_TTS_ACCESS_TOKEN", ""),
+        generation=generation,
+        cached=call.access,
     )
-    shops = app.authorizations.active().filter(open_id=authorization.open_id).order_by("pk")
-    return answer(
-        {
-            "shops": [
-                {
-                    "cipher": shop.shop_cipher,
-                    "code": shop.shop_code,
-                    "id": shop.shop_id,
-                    "name": shop.shop_name,
-                    "region": shop.shop_region,
-                    "seller_type": shop.seller_type,
-                }
-                for shop in shops
-            ]
-        }
-    )
+    return answer({"shops": found.shops_now(time.time())})
 
 
 @open_api("DELETE")
-def deauthorize_shop(request):
+def deauthorize_shop(request, call: Call):
     """DELETE /authorization/202403/shops?shop_cipher=…: end a shop's authorization."""
-    app = signed_app(request)
+    app, _generation = signed_app(request, call)
     _require(request.GET, "shop_cipher")
     services.deauthorize_shop(app=app, shop_cipher=request.GET["shop_cipher"])
     return answer({})
 
 
 @open_api("GET", "POST", "PUT", "PATCH", "DELETE")
-def not_found(request, *args, **kwargs):
+def not_found(request, call: Call, *args, **kwargs):
     raise ApiRefusal(ErrorCode.NOT_FOUND, f"No Open API endpoint at {request.path}.")
 
 

@@ -4,13 +4,17 @@ tokens and the webhook outbox. The tables keep the names they had in apps_servic
 import hashlib
 import json
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+import psycopg
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps_services import credentials
 from apps_services.models import App
 from sellers.models import SellerType
 
@@ -142,6 +146,8 @@ class Authorization(models.Model):
         if not ended:
             return False
         self.revoked_at, self.ended_by = now, ended_by
+        # The shop leaves the answer of every token of this seller, revoked or not.
+        credentials.changed([self.app.app_key])
         AccessToken.objects.filter(authorization=self).revoke()
         RefreshToken.objects.filter(authorization=self).revoke()
         messages: dict[str, str] = {
@@ -157,6 +163,18 @@ class Authorization(models.Model):
             data={"message": message},
         )
         return True
+
+
+@dataclass(frozen=True)
+class GrantedAuthorization:
+    """What a token answer shows of its authorization, when the row itself was not loaded."""
+
+    pk: int
+    expires_at: datetime
+    open_id: str
+    seller_name: str
+    seller_base_region: str
+    granted_scopes: list[str]
 
 
 class AuthCode(models.Model):
@@ -203,7 +221,12 @@ class TokenQuerySet(models.QuerySet):
         return self.filter(revoked_at=None, expires_at__gt=timezone.now())
 
     def revoke(self) -> int:
-        return self.filter(revoked_at=None).update(revoked_at=timezone.now())
+        live = self.filter(revoked_at=None)
+        # The API's processes cache what a token may do (open_api/access.py): drop it.
+        credentials.changed(
+            App.objects.filter(pk__in=live.values("app_id")).values_list("app_key", flat=True)
+        )
+        return live.update(revoked_at=timezone.now())
 
 
 class IssuedToken(models.Model):
@@ -245,11 +268,7 @@ class IssuedToken(models.Model):
         """The row `token` stands for (select_related for the API), or None."""
         if not token:
             return None
-        return (
-            cls.objects.select_related("authorization", "app")
-            .filter(token_hash=digest(token))
-            .first()
-        )
+        return cls.objects.select_related("authorization").filter(token_hash=digest(token)).first()
 
 
 class AccessToken(IssuedToken):
@@ -271,6 +290,87 @@ class RefreshToken(IssuedToken):
         db_table = "apps_services_refreshtoken"
         verbose_name = _("refresh token")
         verbose_name_plural = _("refresh tokens")
+
+    # PostgreSQL: rotate the refresh token and issue its successors in one statement (one
+    # round trip, atomic as any statement), when the token is usable; otherwise no row, and
+    # the caller finds out why the slow way.
+    ROTATE_AND_ISSUE = """
+        WITH rotated AS (
+            UPDATE {refresh} AS r SET rotated_at = %(now)s
+            FROM {authorization} AS a
+            WHERE r.token_hash = %(token_hash)s AND r.app_id = %(app_id)s
+              AND r.rotated_at IS NULL AND r.revoked_at IS NULL AND r.expires_at > %(now)s
+              AND a.id = r.authorization_id AND a.revoked_at IS NULL AND a.expires_at > %(now)s
+            RETURNING r.authorization_id, r.auth_code_id, a.expires_at AS authorization_expires_at,
+                a.open_id, a.seller_name, a.seller_base_region, a.granted_scopes
+        ), access AS (
+            INSERT INTO {access} (app_id, authorization_id, auth_code_id, token_hash, created_at,
+                expires_at)
+            SELECT %(app_id)s, authorization_id, auth_code_id, %(access_hash)s, %(now)s,
+                %(access_expires_at)s
+            FROM rotated
+        ), successor AS (
+            INSERT INTO {refresh} (app_id, authorization_id, auth_code_id, token_hash, created_at,
+                expires_at)
+            SELECT %(app_id)s, authorization_id, auth_code_id, %(refresh_hash)s, %(now)s,
+                authorization_expires_at
+            FROM rotated
+        )
+        SELECT authorization_id, authorization_expires_at, open_id, seller_name,
+            seller_base_region, granted_scopes, {commit}
+        FROM rotated
+    """
+    # Evaluated in the statement's own transaction, so it applies to that commit only.
+    ASYNCHRONOUS_COMMIT = "set_config('synchronous_commit', 'off', true)"
+
+    @classmethod
+    def rotate_and_issue(cls, *, app_id: int, token: str, access_ttl: timedelta):
+        """On PostgreSQL, in one statement: use `token` up and issue a new access token and
+        refresh token. Returns (access token, its expiry, refresh token, what the answer shows
+        of the authorization), or None when the token is not usable (the
+        caller then says why) or the database is not PostgreSQL."""
+        if connection.vendor != "postgresql" or not token:
+            return None
+        now = timezone.now()
+        access = f"{AccessToken.PREFIX}{secrets.token_urlsafe(32)}"
+        refresh = f"{cls.PREFIX}{secrets.token_urlsafe(32)}"
+        sql = cls.ROTATE_AND_ISSUE.format(
+            refresh=connection.ops.quote_name(cls._meta.db_table),
+            access=connection.ops.quote_name(AccessToken._meta.db_table),
+            authorization=connection.ops.quote_name(Authorization._meta.db_table),
+            # settings.OPEN_API_REFRESH_SYNCHRONOUS_COMMIT says why.
+            commit="NULL"
+            if settings.OPEN_API_REFRESH_SYNCHRONOUS_COMMIT
+            else cls.ASYNCHRONOUS_COMMIT,
+        )
+        params: dict[str, Any] = {
+            "now": now,
+            "token_hash": digest(token),
+            "app_id": app_id,
+            "access_hash": digest(access),
+            "refresh_hash": digest(refresh),
+            "access_expires_at": now + access_ttl,
+        }
+        # A server-side prepared statement: PostgreSQL plans this query once per connection,
+        # not on every refresh. A failure marks the connection for closing at the end of the
+        # request (wrap_database_errors), as a failed ORM query does.
+        with connection.wrap_database_errors:
+            connection.ensure_connection()
+            with psycopg.Cursor(connection.connection) as cursor:
+                cursor.execute(sql, params, prepare=True)
+                row = cursor.fetchone()
+        if row is None:
+            return None
+        authorization_id, expires_at, open_id, seller_name, region, scopes, _commit = row
+        authorization = GrantedAuthorization(
+            pk=authorization_id,
+            expires_at=expires_at,
+            open_id=open_id,
+            seller_name=seller_name,
+            seller_base_region=region,
+            granted_scopes=json.loads(scopes) if isinstance(scopes, str) else scopes,
+        )
+        return access, now + access_ttl, refresh, authorization
 
     def rotate(self) -> bool:
         """Use this refresh token up; one UPDATE decides, so two refreshes cannot both win."""

@@ -5,8 +5,10 @@ once the transaction commits (`queue_on_commit`). Never log a secret, token, cod
 signature: ids and error codes are enough to debug.
 """
 
+import hmac
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -18,10 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from apps_services import credentials
+from apps_services.credentials import Credentials
 from apps_services.models import App, AppDeactivated, AppState, SellerBinding
 from sellers.directory import get_directory
 
-from . import tasks
+from . import access, tasks
+from .access import Access
 from .models import (
     ACCESS_TOKEN_TTL,
     AUTHORIZATION_VALIDITY,
@@ -30,6 +35,7 @@ from .models import (
     AccessToken,
     AuthCode,
     Authorization,
+    GrantedAuthorization,
     RefreshToken,
     WebhookDelivery,
     digest,
@@ -89,13 +95,21 @@ class ApiRefusal(Exception):
         self.message = message
 
 
+def _authorization_ended() -> ApiRefusal:
+    return ApiRefusal(
+        ErrorCode.AUTHORIZATION_ENDED,
+        "The seller's authorization has ended or expired. Ask the seller to authorize the "
+        "app again.",
+    )
+
+
 @dataclass(frozen=True)
 class TokenGrant:
     access_token: str
     access_token_expires_at: datetime
     refresh_token: str
     refresh_token_expires_at: datetime
-    authorization: Authorization
+    authorization: Authorization | GrantedAuthorization
 
 
 def app_refusal(app: App) -> str | None:
@@ -172,25 +186,33 @@ def authorize_app(
         authorization.expiry_notified_on = None
         authorization.save()
         code = AuthCode.issue(authorization=authorization)
+        # The seller's other tokens now list this shop too (open_api/access.py).
+        credentials.changed([app.app_key])
     logger.info(
         "App %s authorized by shop %s (authorization %s).", app.pk, shop_id, authorization.pk
     )
     return code
 
 
-def authenticate_app(*, app_key: str, app_secret: str) -> App:
-    """The app whose key and secret these are; ApiRefusal otherwise."""
+def authenticate_app(
+    *, app_key: str, app_secret: str, generation: str | None = None
+) -> Credentials:
+    """The app whose key and secret these are; ApiRefusal otherwise. `generation`: the
+    app's credentials generation, if the caller fetched it already."""
     if not app_key or not app_secret:
         raise ApiRefusal(
             ErrorCode.INVALID_PARAMETER, "app_key and app_secret are required query parameters."
         )
-    app = App.objects.filter(app_key=app_key).first()
+    app = credentials.lookup(app_key, generation=generation)
     if app is None:
         raise ApiRefusal(
             ErrorCode.UNKNOWN_APP_KEY,
             "Unknown app_key. Copy it from App & Service › your app › Credentials.",
         )
-    if not app.secret_matches(app_secret):
+    candidate = app_secret.encode()
+    # Compare against every valid secret, so the time taken does not tell which matched.
+    results = [hmac.compare_digest(candidate, s.encode()) for s in app.valid_secrets()]
+    if not any(results):
         raise ApiRefusal(
             ErrorCode.WRONG_APP_SECRET,
             "app_secret does not match this app_key. Reveal the current secret on the app "
@@ -200,8 +222,8 @@ def authenticate_app(*, app_key: str, app_secret: str) -> App:
     return app
 
 
-def ensure_app_active(app: App) -> None:
-    if app.is_deactivated:
+def ensure_app_active(app: Credentials) -> None:
+    if app.deactivated:
         raise ApiRefusal(
             ErrorCode.APP_DEACTIVATED,
             "This app is deactivated: its tokens are revoked and it cannot call the API.",
@@ -229,14 +251,10 @@ def _issue_tokens(*, authorization: Authorization, auth_code_id) -> TokenGrant:
 
 def _ensure_authorization_active(authorization: Authorization) -> None:
     if not authorization.is_active:
-        raise ApiRefusal(
-            ErrorCode.AUTHORIZATION_ENDED,
-            "The seller's authorization has ended or expired. Ask the seller to authorize "
-            "the app again.",
-        )
+        raise _authorization_ended()
 
 
-def exchange_auth_code(*, app: App, auth_code: str) -> TokenGrant:
+def exchange_auth_code(*, app: Credentials, auth_code: str) -> TokenGrant:
     """Auth code → access and refresh token (SPEC §4.8). The code is single use: of two
     exchanges at once exactly one wins, and presenting a used code again revokes every
     token issued from it (it may have leaked)."""
@@ -245,7 +263,7 @@ def exchange_auth_code(*, app: App, auth_code: str) -> TokenGrant:
         if auth_code
         else None
     )
-    if row is None or row.app_id != app.pk:
+    if row is None or row.app_id != app.app_id:
         raise ApiRefusal(
             ErrorCode.INVALID_AUTH_CODE,
             "auth_code is not valid for this app. Use the code your redirect URL received.",
@@ -274,11 +292,23 @@ def exchange_auth_code(*, app: App, auth_code: str) -> TokenGrant:
     return grant
 
 
-def refresh_access_token(*, app: App, refresh_token: str) -> TokenGrant:
+def refresh_access_token(*, app: Credentials, refresh_token: str) -> TokenGrant:
     """Refresh token → a new access token and a new refresh token; the old refresh token is
     used up (rotation). Access tokens issued before stay valid until they expire."""
+    rotated = RefreshToken.rotate_and_issue(
+        app_id=app.app_id, token=refresh_token, access_ttl=ACCESS_TOKEN_TTL
+    )
+    if rotated is not None:  # PostgreSQL, and the token was usable: done in one statement
+        access_token, access_expires_at, new_refresh_token, authorization = rotated
+        return TokenGrant(
+            access_token=access_token,
+            access_token_expires_at=access_expires_at,
+            refresh_token=new_refresh_token,
+            refresh_token_expires_at=authorization.expires_at,
+            authorization=authorization,
+        )
     row = RefreshToken.find(refresh_token)
-    if row is None or row.app_id != app.pk:
+    if row is None or row.app_id != app.app_id:
         raise ApiRefusal(
             ErrorCode.INVALID_REFRESH_TOKEN, "refresh_token is not valid for this app."
         )
@@ -308,26 +338,33 @@ def refresh_access_token(*, app: App, refresh_token: str) -> TokenGrant:
         return _issue_tokens(authorization=row.authorization, auth_code_id=row.auth_code_id)
 
 
-def authenticate_access_token(*, app: App, access_token: str) -> Authorization:
-    """The authorization an access token (header x-tts-access-token) stands for."""
-    row = AccessToken.find(access_token)
-    if row is None or row.app_id != app.pk:
+def authenticate_access_token(
+    *, app: Credentials, access_token: str, generation: str, cached: Access | None = None
+) -> Access:
+    """What an access token (header x-tts-access-token) lets this call do. `cached`: the
+    token's entry in the cache, if the caller fetched it (see access.py)."""
+    found = (
+        access.lookup(access_token, generation=generation, cached=cached) if access_token else None
+    )
+    if found is None or found.app_id != app.app_id:
         raise ApiRefusal(
             ErrorCode.INVALID_ACCESS_TOKEN,
             "x-tts-access-token is missing or not valid for this app_key.",
         )
-    if row.revoked_at is not None:
+    if found.revoked:
         raise ApiRefusal(
             ErrorCode.ACCESS_TOKEN_REVOKED,
             "The access token was revoked. Ask the seller to authorize the app again.",
         )
-    if row.expires_at <= timezone.now():
+    now = time.time()
+    if found.expires_at <= now:
         raise ApiRefusal(
             ErrorCode.ACCESS_TOKEN_EXPIRED,
             "The access token expired. Get a new one from /api/v2/token/refresh.",
         )
-    _ensure_authorization_active(row.authorization)
-    return row.authorization
+    if found.authorization_active_until <= now:
+        raise _authorization_ended()
+    return found
 
 
 def end_authorization(*, authorization_id: int, ended_by: str) -> bool:
@@ -342,10 +379,10 @@ def end_authorization(*, authorization_id: int, ended_by: str) -> bool:
     return ended
 
 
-def deauthorize_shop(*, app: App, shop_cipher: str) -> Authorization:
+def deauthorize_shop(*, app: Credentials, shop_cipher: str) -> Authorization:
     """The developer ends a shop's authorization through the API (by shop cipher)."""
     authorization = (
-        Authorization.objects.active().filter(app=app, shop_cipher=shop_cipher).first()
+        Authorization.objects.active().filter(app_id=app.app_id, shop_cipher=shop_cipher).first()
         if shop_cipher
         else None
     )

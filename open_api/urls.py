@@ -8,16 +8,22 @@ from . import api, views
 
 app_name = "open_api"
 
-urlpatterns = [
-    # The seller authorization link and the Open API.
-    path("open/authorize", views.authorize, name="authorize"),
-    path("open/openapi.json", api.openapi_document, name="document"),
+# The Open API itself: also the whole URL configuration of its lean request path
+# (partner_center/handlers.py, api_urls.py).
+API_URLS = [
     path("api/v2/token/get", api.token_get, name="token-get"),
     path("api/v2/token/refresh", api.token_refresh, name="token-refresh"),
     path("authorization/202309/shops", api.authorized_shops, name="shops"),
     path("authorization/202403/shops", api.deauthorize_shop, name="deauthorize"),
     # Anything else under the API prefixes answers in the API's JSON shape, never HTML.
     re_path(r"^(?:api|authorization)/", api.not_found),
+]
+
+urlpatterns = [
+    # The seller authorization link and the Open API.
+    path("open/authorize", views.authorize, name="authorize"),
+    path("open/openapi.json", api.openapi_document, name="document"),
+    *API_URLS,
     # The seller's side, in the Seller Center stand-in (SPEC §4.9, §6).
     path("seller/apps/<str:service_id>/logo/", views.app_logo, name="app-logo"),
     path("seller/authorizations/", views.authorization_list, name="authorization-list"),

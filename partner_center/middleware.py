@@ -56,15 +56,28 @@ def refused_part(request) -> str | None:
     """Where the request carries a control character ("" for the address itself), or None."""
     if has_control_character(request.path_info):
         return ""
-    query = ((name, value) for name, values in request.GET.lists() for value in values)
-    headers = (
-        (f"header {name[5:].replace('_', '-').title()}", value)
+    # Nearly every request is clean: one search over the raw query string and the headers
+    # (decoding cannot add a control character the raw text lacks, except by escaping it),
+    # and the per-item search only when there may be something to name.
+    # Parsed here, before any view reads it (a query Django refuses to parse is a 400 now);
+    # the parse is kept on the request for the view.
+    parsed = request.GET
+    raw = [request.META.get("QUERY_STRING", "")]
+    raw.extend(
+        value
         for name, value in request.META.items()
-        if name.startswith("HTTP_") and name not in SKIPPED_HEADERS
+        if name.startswith("HTTP_") and name not in SKIPPED_HEADERS and isinstance(value, str)
     )
-    for items in (query, headers):
-        if (name := _first_bad_item(items)) is not None:
-            return name
+    if "%" in raw[0] or has_control_character("".join(raw)):
+        query = ((name, value) for name, values in parsed.lists() for value in values)
+        headers = (
+            (f"header {name[5:].replace('_', '-').title()}", value)
+            for name, value in request.META.items()
+            if name.startswith("HTTP_") and name not in SKIPPED_HEADERS
+        )
+        for items in (query, headers):
+            if (name := _first_bad_item(items)) is not None:
+                return name
     content_type = request.content_type or ""
     if request.method == "POST" and content_type in FORM_CONTENT_TYPES:
         fields = ((name, value) for name, values in request.POST.lists() for value in values)

@@ -381,6 +381,12 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 SELLER_VERIFICATION_FAILURES = os.environ.get("SELLER_VERIFICATION_FAILURES", "5/15m")
 # Open API calls per app (and shop): TikTok Shop's documented default is 50 per second.
 OPEN_API_RATE_LIMIT = os.environ.get("OPEN_API_RATE_LIMIT", "50/s")
+# A token refresh (PostgreSQL) commits without waiting for its WAL flush: one disk flush
+# (milliseconds) per refresh would cap the endpoint far below the API's other calls. The
+# price: a PostgreSQL crash can forget the refreshes of its last fraction of a second (those
+# integrations must have the seller authorize again); revocations always wait for the disk.
+# On (1): every refresh waits for the disk too.
+OPEN_API_REFRESH_SYNCHRONOUS_COMMIT = env_bool("OPEN_API_REFRESH_SYNCHRONOUS_COMMIT", False)
 for _rate_setting in (
     "LOGIN_FAILURES_PER_ACCOUNT",
     "LOGIN_FAILURES_PER_IP",

@@ -19,13 +19,22 @@ stand. Availability wins over throttling for the length of the outage, deliberat
   many accounts, which the per-account budget cannot see).
 """
 
+import functools
 import ipaddress
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django_ratelimit.core import get_usage
+from django_ratelimit import ALL
+from django_ratelimit.core import (
+    EXPIRATION_FUDGE,
+    _get_window,
+    _make_cache_key,
+    _split_rate,
+    get_usage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +82,43 @@ def hit(*, scope: str, key: str, rate: str) -> Limit:
     """Count one event for (scope, key); limited when this one is over `rate` ("50/s")."""
     usage = _usage(scope=scope, key=key, rate=rate, increment=True)
     return _limit(usage, scope=scope, over=bool(usage and usage["count"] > usage["limit"]))
+
+
+@dataclass(frozen=True)
+class Window:
+    """The counter `hit` would count (scope, key) in right now, for a caller that counts it
+    itself in a round trip to the cache it makes anyway (the Open API): same cache key,
+    same window, so `hit` and `check` see the same count."""
+
+    counter: str  # the cache key
+    limit: int
+    expires_in: int  # seconds the counter lives (set when it is created)
+    ends_at: float  # Unix time the window ends
+
+    def outcome(self, count: int | None, *, scope: str) -> Limit:
+        """The Limit for the count the cache answered (None: unreachable, not applied)."""
+        if count is None:
+            logger.warning("Rate limit %s not applied: the cache did not count.", scope)
+            return NOT_LIMITED
+        if count <= self.limit:
+            return NOT_LIMITED
+        return Limit(limited=True, retry_after=max(1, int(self.ends_at - time.time())))
+
+
+def window(*, scope: str, key: str, rate: str) -> Window:
+    limit, period = _split_rate(rate)
+    return _window(f"pc:{scope}", key, rate, limit, period, _get_window(key, period))
+
+
+@functools.lru_cache(maxsize=4096)
+def _window(group: str, key: str, rate: str, limit: int, period: int, ends_at: int) -> Window:
+    # The same counter for every call of a key within its window (hashing it costs).
+    return Window(
+        counter=_make_cache_key(group, ends_at, rate, key, ALL),
+        limit=limit,
+        expires_in=period + EXPIRATION_FUDGE,
+        ends_at=ends_at,
+    )
 
 
 def check(*, scope: str, key: str, rate: str) -> Limit:
