@@ -3,7 +3,7 @@ from typing import TYPE_CHECKING
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Notification
+from notifications.services import unread_count
 
 from .models import partner_roles_of
 
@@ -32,7 +32,8 @@ APPLICANT_MENU = (_("App & Service"), "apps_services:app-list")
 
 
 def partner_shell(request):
-    """What the shell (top bar, left menu) needs on every page: two queries at most."""
+    """What the shell (top bar, left menu) needs on every page: two queries at most
+    (the unread count is read from the cache when it is shared)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -52,7 +53,7 @@ def partner_shell(request):
         "partner_roles": roles,
         "active_role": active,
         "role_menu": menu,
-        "unread_notifications": Notification.objects.filter(user=user, read_at=None).count(),
+        "unread_notifications": unread_count(user),
     }
 
 

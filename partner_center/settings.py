@@ -212,6 +212,12 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Cache and background work -------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# How long the bell's unread count may be served from the shared cache (it is dropped on
+# every change; see notifications/services.py). 0 = count in the database on every page,
+# the only safe choice when the cache is per process (no Redis).
+NOTIFICATION_UNREAD_CACHE_SECONDS = int(
+    os.environ.get("NOTIFICATION_UNREAD_CACHE_SECONDS", "60" if REDIS_URL else "0")
+)
 # Every Redis client (cache, referral clicks, broker, results) gives up this fast, so a Redis
 # that is down or unreachable costs a request well under a second, never a hang.
 REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT") or "0.5")
