@@ -10,4 +10,7 @@ class OnboardingConfig(AppConfig):
         from . import checks  # noqa: F401 (registers the deploy checks)
         from .emails import register_notification_renderers
 
+        from .roles_cache import connect
+
         register_notification_renderers()
+        connect()

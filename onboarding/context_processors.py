@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.services import unread_count
 
-from .models import partner_roles_of
+from .roles_cache import shell_roles
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -40,8 +40,9 @@ def partner_shell(request):
     match = getattr(request, "resolver_match", None)
     if match is not None and "admin" in match.namespaces:
         return {}  # Django admin draws its own shell: no partner menu, no bell
-    # The roles applied for, each flagged when approved at least once: one query.
-    applied = list(partner_roles_of(user))
+    # The roles applied for, each flagged when approved at least once: one query, or none
+    # when the shared cache holds them (onboarding/roles_cache.py).
+    applied = shell_roles(user)
     roles = [role for role in applied if role.held]
     active = next((r for r in roles if r.pk == user.active_role_id), roles[0] if roles else None)
     menu = _menu(active)

@@ -218,6 +218,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 NOTIFICATION_UNREAD_CACHE_SECONDS = int(
     os.environ.get("NOTIFICATION_UNREAD_CACHE_SECONDS", "60" if REDIS_URL else "0")
 )
+# The same for the partner's roles in the shell (see onboarding/roles_cache.py).
+PARTNER_ROLES_CACHE_SECONDS = int(
+    os.environ.get("PARTNER_ROLES_CACHE_SECONDS", "60" if REDIS_URL else "0")
+)
 # Every Redis client (cache, referral clicks, broker, results) gives up this fast, so a Redis
 # that is down or unreachable costs a request well under a second, never a hang.
 REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT") or "0.5")
