@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.services import unread_count
 
-from .roles_cache import shell_roles
+from .roles_cache import request_roles
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -42,7 +42,7 @@ def partner_shell(request):
         return {}  # Django admin draws its own shell: no partner menu, no bell
     # The roles applied for, each flagged when approved at least once: one query, or none
     # when the shared cache holds them (onboarding/roles_cache.py).
-    applied = shell_roles(user)
+    applied = request_roles(request)
     roles = [role for role in applied if role.held]
     active = next((r for r in roles if r.pk == user.active_role_id), roles[0] if roles else None)
     menu = _menu(active)

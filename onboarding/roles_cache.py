@@ -49,6 +49,14 @@ def shell_roles(user) -> list:
     return roles
 
 
+def request_roles(request) -> list:
+    """shell_roles(request.user), asked once per request (the shell and the page share it)."""
+    roles = getattr(request, "_shell_roles", None)
+    if roles is None:
+        roles = request._shell_roles = shell_roles(request.user)
+    return roles
+
+
 def forget_user(user_id: int) -> None:
     if settings.PARTNER_ROLES_CACHE_SECONDS:
         transaction.on_commit(partial(cache.delete, _user_key(user_id)), robust=True)
@@ -56,9 +64,7 @@ def forget_user(user_id: int) -> None:
 
 def forget_catalog() -> None:
     if settings.PARTNER_ROLES_CACHE_SECONDS:
-        transaction.on_commit(
-            partial(cache.set, CATALOG_KEY, uuid.uuid4().hex, None), robust=True
-        )
+        transaction.on_commit(partial(cache.set, CATALOG_KEY, uuid.uuid4().hex, None), robust=True)
 
 
 def connect() -> None:

@@ -122,9 +122,7 @@ def test_a_lost_catalog_token_trusts_no_older_entry(
     assert role_queries(alice_client) == 1
 
 
-def test_without_a_shared_cache_every_page_asks_the_database(
-    settings, alice, alice_client, rita
-):
+def test_without_a_shared_cache_every_page_asks_the_database(settings, alice, alice_client, rita):
     # given
     settings.PARTNER_ROLES_CACHE_SECONDS = 0
     make_application(alice, state="approved", reviewer=rita)
