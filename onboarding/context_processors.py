@@ -1,6 +1,8 @@
+import functools
 from typing import TYPE_CHECKING
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from notifications.services import unread_count
@@ -61,6 +63,17 @@ def partner_shell(request):
 def _menu(role) -> list[tuple["StrOrPromise", str]]:
     if role is None:
         return []
-    items = DEVELOPER_MENU if role.is_developer else SERVICE_MENU
-    extras = [*(OWN_SHOP_MENU if role.builds_for_own_shop else []), *ROLE_EXTRAS.get(role.code, [])]
-    return [(label, reverse(name) + query) for label, name, query in [*extras, *items]]
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    key = (role.is_developer, role.builds_for_own_shop, role.code, get_script_prefix(), urlconf)
+    return list(_role_menu(*key))
+
+
+@functools.cache
+def _role_menu(
+    is_developer: bool, own_shop: bool, code: str, prefix: str, urlconf: str
+) -> tuple[tuple["StrOrPromise", str], ...]:
+    """A role's menu, reversed once per process (the labels stay lazy: each page reads them
+    in its own language; `prefix` and `urlconf` are what `reverse` reads besides the name)."""
+    items = DEVELOPER_MENU if is_developer else SERVICE_MENU
+    extras = [*(OWN_SHOP_MENU if own_shop else []), *ROLE_EXTRAS.get(code, [])]
+    return tuple((label, reverse(name) + query) for label, name, query in [*extras, *items])
