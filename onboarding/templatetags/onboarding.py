@@ -28,14 +28,20 @@ def entity_status(user, entity):
     return State.DRAFT
 
 
+# An application's columns a list of them shows: its category and market by name, its state.
+SHOWN = ("state", "category__first_level", "category__name", "market__name")
+
+
 @register.simple_tag
 def partner_applications(user):
     """Every application; the first draft of each batch carries `batch_drafts`, how many
     drafts the batch holds, so the tab offers one Continue (and Delete) per batch."""
     applications = list(
-        Application.objects.filter(user=user).select_related(
-            "category", "category__role", "market", "partner_type"
-        )
+        Application.objects.filter(user=user)
+        .select_related("category", "category__role", "market")
+        # What the tab shows: the other columns (the category info, the review dates) cost
+        # time to load and are not read here.
+        .only(*SHOWN, "rejection_reason", "batch", "category__role__name")
     )
     drafts = Counter(a.batch for a in applications if a.state == State.DRAFT)
     seen = set()
@@ -72,7 +78,7 @@ def application_progress(user):
     step_text = [" / ".join(str(part["label"]) for part in step) for step in steps]
     step_of = {state: i for i, states in enumerate(STEPS) for state in states}
     recent = []
-    for application in mine.select_related("category", "market")[:RECENT]:
+    for application in mine.select_related("category", "market").only(*SHOWN)[:RECENT]:
         current = step_of[application.state]
         cells = []
         for i, text in enumerate(step_text):
