@@ -21,7 +21,28 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "accounts/landing.html")
     partner_types = PartnerType.objects.filter(is_active=True).order_by("position")
-    return render(request, "accounts/dashboard.html", {"partner_types": partner_types})
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {"partner_types": partner_types, "email_verified": _email_verified(request)},
+    )
+
+
+# The session remembers the login address once it is verified, so the dashboard's reminder
+# to verify costs no query on every visit. Keyed by the address: a new (unverified) one is
+# asked about again. Only the reminder reads this; what needs a verified address to go
+# ahead (submitting, creating apps) asks the database each time.
+VERIFIED_EMAIL_SESSION_KEY = "accounts_verified_email"
+
+
+def _email_verified(request) -> bool:
+    user = request.user
+    if request.session.get(VERIFIED_EMAIL_SESSION_KEY) == user.email:
+        return True
+    verified = user.has_verified_email()
+    if verified:
+        request.session[VERIFIED_EMAIL_SESSION_KEY] = user.email
+    return verified
 
 
 @allowed_when_blacklisted

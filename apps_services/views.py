@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from onboarding.models import Application
+from onboarding.roles_cache import request_roles
 from onboarding.uploads import serve_document
 
 from . import services
@@ -69,7 +70,9 @@ def _owned_app(request, pk) -> App:
 @require_http_methods(["GET"])
 def app_list(request):
     apps = App.objects.owned_by(request.user).select_related("category", "market")
-    is_developer = Application.objects.for_developers().filter(user=request.user).exists()
+    # Applied for a developer role (SPEC §3.6), as the shell's menu knows it: no query of
+    # its own. Only which empty state to show depends on it; creating asks the database.
+    is_developer = any(role.is_developer for role in request_roles(request))
     return render(
         request, "apps_services/app_list.html", {"apps": apps, "is_developer": is_developer}
     )

@@ -2,6 +2,8 @@
 
 from functools import partial
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 from . import tasks
@@ -15,3 +17,31 @@ def announce(**fields) -> Notification:
     notification = Notification.objects.create(**fields)
     transaction.on_commit(partial(tasks.queue_delivery, notification.pk), robust=True)
     return notification
+
+
+# The bell's unread count, shown on every partner page: kept in the shared cache (Redis)
+# so a page costs a cache read, not a COUNT query. Every write that changes it (a new
+# notification, one read, all read, a deletion) drops the key once its transaction commits;
+# the short lifetime bounds what a page that counted just before such a commit can put back.
+# Without a shared cache (the embedded default, where each process has its own) it is 0:
+# the count is asked of the database every time.
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def unread_count(user) -> int:
+    seconds = settings.NOTIFICATION_UNREAD_CACHE_SECONDS
+    if not seconds:
+        return Notification.objects.filter(user=user).unread().count()
+    key = _unread_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user=user).unread().count()
+        cache.set(key, count, seconds)
+    return count
+
+
+def forget_unread_count(user_id: int) -> None:
+    """Drop the cached count once the surrounding transaction commits (now, outside one)."""
+    if settings.NOTIFICATION_UNREAD_CACHE_SECONDS:
+        transaction.on_commit(partial(cache.delete, _unread_key(user_id)), robust=True)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .models import Notification
+from .services import forget_unread_count
 
 
 @login_required
@@ -24,7 +25,8 @@ def notification_open(request, pk):
     is an ordinary link (a new tab, a link copied from the inbox); marking one's own
     notification read is harmless if a third party makes the browser follow it."""
     notification = get_object_or_404(Notification, pk=pk, user=request.user)
-    Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now())
+    if Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=timezone.now()):
+        forget_unread_count(request.user.pk)
     return redirect(notification.url or "notifications:notifications")
 
 
@@ -32,5 +34,6 @@ def notification_open(request, pk):
 @require_http_methods(["POST"])
 def notifications_read_all(request):
     request.user.notifications.unread().update(read_at=timezone.now())
+    forget_unread_count(request.user.pk)
     messages.success(request, _("All notifications are marked as read."))
     return redirect("notifications:notifications")

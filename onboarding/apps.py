@@ -9,5 +9,7 @@ class OnboardingConfig(AppConfig):
     def ready(self):
         from . import checks  # noqa: F401 (registers the deploy checks)
         from .emails import register_notification_renderers
+        from .roles_cache import connect
 
         register_notification_renderers()
+        connect()

@@ -1,11 +1,13 @@
+import functools
 from typing import TYPE_CHECKING
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Notification
+from notifications.services import unread_count
 
-from .models import partner_roles_of
+from .roles_cache import request_roles
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -32,15 +34,17 @@ APPLICANT_MENU = (_("App & Service"), "apps_services:app-list")
 
 
 def partner_shell(request):
-    """What the shell (top bar, left menu) needs on every page: two queries at most."""
+    """What the shell (top bar, left menu) needs on every page: two queries at most
+    (the unread count is read from the cache when it is shared)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     match = getattr(request, "resolver_match", None)
     if match is not None and "admin" in match.namespaces:
         return {}  # Django admin draws its own shell: no partner menu, no bell
-    # The roles applied for, each flagged when approved at least once: one query.
-    applied = list(partner_roles_of(user))
+    # The roles applied for, each flagged when approved at least once: one query, or none
+    # when the shared cache holds them (onboarding/roles_cache.py).
+    applied = request_roles(request)
     roles = [role for role in applied if role.held]
     active = next((r for r in roles if r.pk == user.active_role_id), roles[0] if roles else None)
     menu = _menu(active)
@@ -52,13 +56,24 @@ def partner_shell(request):
         "partner_roles": roles,
         "active_role": active,
         "role_menu": menu,
-        "unread_notifications": Notification.objects.filter(user=user, read_at=None).count(),
+        "unread_notifications": unread_count(user),
     }
 
 
 def _menu(role) -> list[tuple["StrOrPromise", str]]:
     if role is None:
         return []
-    items = DEVELOPER_MENU if role.is_developer else SERVICE_MENU
-    extras = [*(OWN_SHOP_MENU if role.builds_for_own_shop else []), *ROLE_EXTRAS.get(role.code, [])]
-    return [(label, reverse(name) + query) for label, name, query in [*extras, *items]]
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    key = (role.is_developer, role.builds_for_own_shop, role.code, get_script_prefix(), urlconf)
+    return list(_role_menu(*key))
+
+
+@functools.cache
+def _role_menu(
+    is_developer: bool, own_shop: bool, code: str, prefix: str, urlconf: str
+) -> tuple[tuple["StrOrPromise", str], ...]:
+    """A role's menu, reversed once per process (the labels stay lazy: each page reads them
+    in its own language; `prefix` and `urlconf` are what `reverse` reads besides the name)."""
+    items = DEVELOPER_MENU if is_developer else SERVICE_MENU
+    extras = [*(OWN_SHOP_MENU if own_shop else []), *ROLE_EXTRAS.get(code, [])]
+    return tuple((label, reverse(name) + query) for label, name, query in [*extras, *items])

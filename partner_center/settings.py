@@ -192,6 +192,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Cache and background work -------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds the shell's unread count and roles may be read from the shared cache (dropped on
+# every change): 0 = the database every time, the only safe choice with a per-process cache.
+_SHELL_CACHE = "60" if REDIS_URL else "0"
+NOTIFICATION_UNREAD_CACHE_SECONDS = int(
+    os.environ.get("NOTIFICATION_UNREAD_CACHE_SECONDS", _SHELL_CACHE)
+)
+PARTNER_ROLES_CACHE_SECONDS = int(os.environ.get("PARTNER_ROLES_CACHE_SECONDS", _SHELL_CACHE))
 # Every Redis client (cache, referral clicks, broker, results) gives up this fast, so a Redis
 # that is down or unreachable costs a request well under a second, never a hang.
 REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT") or "0.5")

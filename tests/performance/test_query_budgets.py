@@ -305,7 +305,7 @@ def world(alice, rita):
 
 # page: (URL, who looks, what grows, budget)
 PAGES = {
-    "dashboard": (lambda w: "/", "alice", "grow_applications", 9),
+    "dashboard": (lambda w: "/", "alice", "grow_applications", 7),
     "profile categories tab": (
         lambda w: "/my-account/profile/?tab=categories",
         "alice",
@@ -319,7 +319,7 @@ PAGES = {
         7,
     ),
     "notifications": (lambda w: "/onboarding/notifications/", "alice", "grow_notifications", 5),
-    "app list": (lambda w: "/apps/", "alice", "grow_apps", 8),
+    "app list": (lambda w: "/apps/", "alice", "grow_apps", 7),
     "app detail": (lambda w: f"/apps/{w.app.pk}/", "alice", "grow_events", 8),
     "app authorized shops": (
         lambda w: f"/apps/{w.app.pk}/authorizations/",
@@ -403,3 +403,30 @@ def test_the_queue_page_lists_what_the_large_size_holds(client, world):
     page = client.get("/admin/onboarding/application/?state__exact=pending_review")
     assert page.status_code == 200
     assert page.context["cl"].result_count == 30
+
+
+# The partner pages with a shared cache (Redis in production): the shell's roles and the
+# bell's unread count come from it, the dashboard's verified address from the session.
+# Session (the database's, in tests) + user + the page's own queries.
+CACHED_PARTNER_PAGES = {
+    "/": 5,  # + the stepper's counts and latest applications, the business guide's types
+    "/my-account/profile/?tab=categories": 3,  # + the applications
+    "/apps/": 5,  # + the apps, the shop registration services and whether one may be made
+}
+
+
+@pytest.mark.parametrize("url", CACHED_PARTNER_PAGES)
+def test_partner_pages_with_a_shared_cache_ask_the_database_only_for_their_content(
+    url, settings, client, world, django_assert_max_num_queries
+):
+    # given
+    settings.NOTIFICATION_UNREAD_CACHE_SECONDS = 60
+    settings.PARTNER_ROLES_CACHE_SECONDS = 60
+    client.force_login(world.alice)
+    world.grow_notifications(SMALL)
+    client.get(url)  # fills the cache and the session
+
+    # when / then
+    with django_assert_max_num_queries(CACHED_PARTNER_PAGES[url]):
+        response = client.get(url)
+    assert response.status_code == 200
