@@ -1,0 +1,680 @@
+"""The portal on many machines, rehearsed: two web nodes, two workers and a beat, each its own
+process with its own VAR_DIR, sharing only PostgreSQL, Redis, the S3 bucket and the mail relay.
+
+The stack is started once for the module from docker-compose.yml's own command lines and
+environment (the only changes: loopback ports, two gunicorn workers per node instead of four,
+each node's VAR_DIR, quick sweep intervals), against a database of its own that the stack's
+one-shot migrate prepares — not the test database: the processes share it. Then:
+
+- a partner signs in on node A and uploads documents through its forms; the reviewer signs in
+  on node B, opens them there (a 302 to a presigned URL, the same bytes) and approves there;
+- every decision makes exactly one email (counted at the relay, by Message-ID) and one inbox
+  row, whichever worker sends it;
+- referral clicks spread over both nodes are all counted in the database once flushed;
+- a worker killed (SIGKILL) with decisions in flight loses no email and sends none twice;
+- a second beat on another node does not double the sweeps.
+
+The figures go to stdout (-s) and to test-artifacts/many-machines.json. About two minutes.
+"""
+
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from PIL import Image
+
+from tests.deploy.mailsink import MailSink
+from tests.deploy.servers import (
+    ROOT,
+    command_line,
+    dockerfile_runs,
+    free_port,
+    own_database,
+    run_shell,
+    running,
+    stack_environment,
+    with_venv,
+)
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+HAS_S3_SERVER = all(importlib.util.find_spec(name) for name in ("moto", "flask", "boto3"))
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.skipif(
+        not DATABASE_URL.startswith("postgres"),
+        reason="DATABASE_URL is not PostgreSQL: nodes on many machines share a real server",
+    ),
+    pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set: the nodes share Redis"),
+    pytest.mark.skipif(
+        not HAS_S3_SERVER,
+        reason="moto[server] is not installed: the documents need an S3 server (pip install -e "
+        "'.[dev]')",
+    ),
+]
+
+BUCKET = "rehearsal-documents"
+# Short intervals, so a minute of operation fits in seconds.
+SWEEP_SECONDS = 2
+FLUSH_SECONDS = 2
+# A notification claimed this long ago by a worker that has not sent it is taken over.
+CLAIM_STALE_SECONDS = 6
+# The mail relay takes this long before accepting each message: sends overlap the kill.
+MAIL_DELAY_SECONDS = 1.5
+# How long to wait for the workers, and how long to keep watching for a second copy.
+DELIVERY_TIMEOUT = 60
+QUIET_SECONDS = 2 * SWEEP_SECONDS + 1
+BEAT_WINDOW_SECONDS = 20
+CLICKS = 200
+HEADS = 20
+FIGURES: dict = {}
+ARTIFACT = ROOT / "test-artifacts" / "many-machines.json"
+
+PARTNER_CATEGORIES = [
+    "shop-management",
+    "live-management",
+    "short-video-management",
+    "creator-matchmaking",
+]
+# A cross-border partner (mainland China) serving two markets: eight applications.
+PARTNER_REGION = "CN"
+PARTNER_MARKETS = ["UK", "DE"]
+ENTITY = {
+    "legal_name": "Many Machines Ltd",
+    "legal_name_english": "Many Machines Ltd",
+    "legal_representative": "Ada Node",
+    "registered_address": "2 Cluster Road, London",
+    "registration_number": "MM-2026-UK",
+    "certificate_validity": "permanent",
+    "registered_on": "2019-01-15",
+    "id_document_type": "passport",
+    "contact_email": "ops@many-machines.example",
+    "contact_phone": "+442071838750",
+    "partner_name": "Many Machines",
+    "description": "We run LIVE shows for sellers on every machine we have.",
+    "website": "https://many-machines.example",
+    "customer_count": "11-50",
+    "sales_opportunities": "some",
+    "ecommerce_platforms": "shopee",
+}
+
+
+# --- The stack --------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    nodes: dict[str, str]  # "A"/"B" -> base URL
+    s3_url: str
+    database_url: str
+    env: dict
+    root: Path
+    sink: MailSink
+    seed: dict
+    exits: ExitStack
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    logs: dict[str, Path] = field(default_factory=dict)
+
+    def sql(self, query: str, *args) -> list[tuple]:
+        with psycopg.connect(self.database_url, autocommit=True) as connection:
+            return connection.execute(query, args).fetchall()
+
+    def start(self, name: str, argv: list[str], *, port: int | None = None, ready=None):
+        """Start one process of the stack with its own VAR_DIR; its output in logs[name]."""
+        var_dir = self.root / name
+        var_dir.mkdir(exist_ok=True)
+        argv = [arg.replace("/data/", f"{var_dir}/") for arg in argv]
+        self.logs[name] = self.root / f"{name}.log"
+        self.processes[name] = self.exits.enter_context(
+            running(
+                argv,
+                # A machine of its own: its own disk, and its own home (gunicorn's control
+                # socket lives there).
+                env={**self.env, "VAR_DIR": str(var_dir), "HOME": str(var_dir)},
+                port=port,
+                log=self.logs[name],
+                ready=ready,
+                timeout=60,
+            )
+        )
+
+    def log(self, name: str) -> str:
+        return self.logs[name].read_text(errors="replace")
+
+
+@contextmanager
+def s3_server():
+    """The project's moto server (tests/s3server.py), or moto's own threaded one."""
+    try:
+        from tests.s3server import running_s3_server  # type: ignore[import-not-found]
+    except ImportError:
+        from moto.server import ThreadedMotoServer
+
+        port = free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+        return
+    with running_s3_server() as url:
+        yield url
+
+
+def create_bucket(s3_url: str, env: dict) -> None:
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_url,
+        region_name=env["AWS_S3_REGION_NAME"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+        client.create_bucket(Bucket=BUCKET)
+
+
+def forget_previous_runs() -> None:
+    """Only what the stack itself keeps in its Redis database: queued tasks, click batches,
+    the beat lock and schedule of an earlier run that was stopped."""
+    client = redis.Redis.from_url(REDIS_URL)
+    for pattern in ("celery*", "_kombu*", "unacked*", "referrals:*", "redbeat*"):
+        for key in client.scan_iter(match=pattern, count=500):
+            client.delete(key)
+    client.close()
+
+
+def gunicorn_line(port: int) -> list[str]:
+    line = command_line("web1")
+    assert "0.0.0.0:8000" in line, line
+    line = [f"127.0.0.1:{port}" if arg == "0.0.0.0:8000" else arg for arg in line]
+    # Two web nodes on a two-core machine: two gunicorn workers each instead of four.
+    return [*line[: line.index("--workers") + 1], "2", *line[line.index("--workers") + 2 :]]
+
+
+def worker_line(name: str) -> list[str]:
+    line = command_line("worker1")
+    assert "-n" in line, line
+    at = line.index("-n") + 1
+    return [*line[:at], f"{name}@%h", *line[at + 1 :]]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    root = tmp_path_factory.mktemp("many-machines")
+    with ExitStack() as exits:
+        database_url = exits.enter_context(own_database("pc_rehearsal_nodes"))
+        s3_url = exits.enter_context(s3_server())
+        sink = MailSink(delay=MAIL_DELAY_SECONDS)
+        exits.callback(sink.close)
+        ports = {"A": free_port(), "B": free_port()}
+        nodes = {node: f"http://127.0.0.1:{port}" for node, port in ports.items()}
+        env = stack_environment(database_url=database_url, var_dir=root, s3_url=s3_url)
+        env.update(
+            DEBUG="0",
+            SECURE_SSL_REDIRECT="0",
+            ALLOWED_HOSTS="127.0.0.1",
+            PORTAL_BASE_URL=nodes["A"],
+            AWS_STORAGE_BUCKET_NAME=BUCKET,
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(sink.port),
+            REFERRAL_CLICK_COUNTER="redis",
+            NOTIFICATION_SWEEP_SECONDS=str(SWEEP_SECONDS),
+            REFERRAL_CLICK_FLUSH_SECONDS=str(FLUSH_SECONDS),
+            NOTIFICATION_CLAIM_STALE_SECONDS=str(CLAIM_STALE_SECONDS),
+        )
+        create_bucket(s3_url, env)
+        forget_previous_runs()
+
+        # The image build's collectstatic, the one-shot migrate service, then the demo's
+        # accounts and referral links.
+        (collect,) = [run for run in dockerfile_runs() if "collectstatic" in run]
+        build_env = {k: v for k, v in env.items() if k not in {"VAR_DIR", "DATABASE_URL"}}
+        built = run_shell(collect, env=build_env)
+        assert built.returncode == 0, built.stderr
+        migrate = command_line("migrate")
+        migrated = run_shell(migrate[2], env={**env, "VAR_DIR": str(root / "migrate")})
+        assert migrated.returncode == 0, migrated.stderr
+        seeded = subprocess.run(
+            with_venv(["python", "manage.py", "seed_demo", "--json", "--base-url", nodes["A"]]),
+            cwd=ROOT,
+            env={**env, "VAR_DIR": str(root / "migrate")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert seeded.returncode == 0, seeded.stderr
+
+        the_stack = Stack(
+            nodes=nodes,
+            s3_url=s3_url,
+            database_url=database_url,
+            env=env,
+            root=root,
+            sink=sink,
+            seed=json.loads(seeded.stdout),
+            exits=exits,
+        )
+        for node, port in ports.items():
+            the_stack.start(f"web-{node}", gunicorn_line(port), port=port)
+        for name in ("w1", "w2"):
+            the_stack.start(name, worker_line(name), ready=" ready.")
+        the_stack.start("beat1", command_line("beat"), ready="beat: Starting...")
+        yield the_stack
+        report(the_stack)
+
+
+def report(stack: Stack) -> None:
+    FIGURES["requests_per_node"] = {
+        node: stack.log(f"web-{node}").count('" 30') + stack.log(f"web-{node}").count('" 20')
+        for node in stack.nodes
+    }
+    ARTIFACT.parent.mkdir(exist_ok=True)
+    ARTIFACT.write_text(json.dumps(FIGURES, indent=2) + "\n")
+    print("\nMany machines, rehearsed:\n" + json.dumps(FIGURES, indent=2))
+
+
+# --- HTTP, as a browser would speak it to the nodes --------------------------------------
+
+
+class Browser:
+    """One person's cookies, used against whichever node is named (both share sessions)."""
+
+    def __init__(self, stack: Stack):
+        import requests
+
+        self.stack = stack
+        self.session = requests.Session()
+
+    def _behind_tls(self, response):
+        """The nodes run the production settings and mark their cookies Secure; TLS ends at
+        the load balancer in front of them, which this client stands in for by speaking plain
+        HTTP to the nodes: it keeps sending those cookies, as the browser does over HTTPS."""
+        for cookie in self.session.cookies:
+            cookie.secure = False
+        return response
+
+    def get(self, node: str, path: str, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        url = self.stack.nodes[node] + path
+        return self._behind_tls(self.session.get(url, timeout=30, **kwargs))
+
+    def post(self, node: str, path: str, data, *, page: str | None = None, **kwargs):
+        """POST with the CSRF token of `page` (default: `path` itself), as a form would."""
+        token = csrf_token(self.get(node, page or path, allow_redirects=True).text)
+        response = self.session.post(
+            self.stack.nodes[node] + path,
+            data={"csrfmiddlewaretoken": token, **data},
+            allow_redirects=False,
+            timeout=30,
+            **kwargs,
+        )
+        return self._behind_tls(response)
+
+
+def csrf_token(page: str) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found, "the page carries a CSRF token"
+    return found.group(1)
+
+
+def errors_on(page: str) -> list[str]:
+    """The error messages a form page shows (what a person would read next to the fields)."""
+    found = re.findall(r'<div class="error-summary"(.*?)</div>', page, flags=re.S)
+    found += re.findall(r'<ul class="errorlist[^"]*">(.*?)</ul>', page, flags=re.S)
+    return [re.sub(r"<[^>]+>|\s+", " ", text).strip() for text in found]
+
+
+def png(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (96, 64), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def wait_for(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+    return result
+
+
+def notification_ids(stack: Stack, user_id: int) -> set[int]:
+    rows = stack.sql("SELECT id FROM notifications_notification WHERE user_id = %s", user_id)
+    return {row[0] for row in rows}
+
+
+def sent_copies(stack: Stack, ids: set[int]) -> dict[int, int]:
+    """How many messages the relay accepted for each notification (its Message-ID)."""
+    seen = stack.sink.message_ids()
+    return {pk: seen.count(f"<notification-{pk}@partner-center>") for pk in ids}
+
+
+def all_sent_once(stack: Stack, ids: set[int]) -> dict[int, int]:
+    """Wait until every notification reached the relay; then a little longer, so a second
+    copy (a sweep, a redelivered task) would have time to arrive too."""
+    wait_for(
+        lambda: all(sent_copies(stack, ids).values()),
+        timeout=DELIVERY_TIMEOUT,
+        what=f"the emails of notifications {sorted(ids)}",
+    )
+    time.sleep(QUIET_SECONDS)
+    return sent_copies(stack, ids)
+
+
+# --- The journey ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def partner(stack):
+    browser = Browser(stack)
+    login = stack.seed["partner"]
+    signed_in = browser.post(
+        "A", "/account/login/", {"login": login["email"], "password": login["password"]}
+    )
+    assert signed_in.status_code == 302, signed_in.text[:2000]
+    (browser.user_id,) = stack.sql("SELECT id FROM accounts_user WHERE email = %s", login["email"])[
+        0
+    ]
+    return browser
+
+
+@pytest.fixture(scope="module")
+def reviewer(stack):
+    browser = Browser(stack)
+    login = stack.seed["reviewer"]
+    signed_in = browser.post(
+        "B",
+        "/admin/login/",
+        {"username": login["email"], "password": login["password"], "next": "/admin/"},
+    )
+    assert signed_in.status_code == 302, signed_in.text[:2000]
+    return browser
+
+
+@pytest.fixture(scope="module")
+def submitted(stack, partner):
+    """On node A: Get Started with four categories in two markets, then the application form
+    with its documents, submitted. The applications' ids, pending review."""
+    ids = dict(stack.sql("SELECT code, id FROM categories_market"))
+    categories = dict(stack.sql("SELECT code, id FROM categories_servicecategory"))
+    (region,) = stack.sql("SELECT id FROM categories_region WHERE code = %s", PARTNER_REGION)[0]
+    chosen = partner.post(
+        "A",
+        "/onboarding/get-started/?type=tsp",
+        {
+            "region": region,
+            "markets": [ids[code] for code in PARTNER_MARKETS],
+            "categories": [categories[code] for code in PARTNER_CATEGORIES],
+        },
+    )
+    assert chosen.status_code == 302, errors_on(chosen.text)
+    batch_page = chosen.headers["Location"]
+    form = {f"entity-{name}": value for name, value in ENTITY.items()}
+    for code in PARTNER_CATEGORIES:
+        form[f"cat-{categories[code]}-service_plan"] = "Weekly LIVE shows, two managers."
+        form[f"cat-{categories[code]}-team_size"] = "6"
+    documents = {
+        "entity-business_certificate": ("certificate.png", png((200, 30, 60)), "image/png"),
+        "entity-id_document": ("passport.png", png((30, 60, 200)), "image/png"),
+        "entity-logo": ("logo.png", png((30, 200, 60)), "image/png"),
+    }
+    done = partner.post("A", batch_page, {"action": "submit", **form}, files=documents)
+    assert done.status_code == 302, errors_on(done.text)
+    rows = stack.sql(
+        "SELECT id FROM onboarding_application WHERE user_id = %s AND state = 'pending_review' "
+        "ORDER BY id",
+        partner.user_id,
+    )
+    assert len(rows) == len(PARTNER_CATEGORIES) * len(PARTNER_MARKETS)
+    return [row[0] for row in rows]
+
+
+def test_documents_uploaded_on_node_a_are_served_by_node_b(stack, partner, reviewer, submitted):
+    # given: the documents the partner uploaded through node A's form
+    (names,) = stack.sql(
+        "SELECT business_certificate, id_document, logo FROM onboarding_companyentity "
+        "WHERE user_id = %s",
+        partner.user_id,
+    )
+    assert all(names), names
+    admin_page = reviewer.get("B", f"/admin/onboarding/application/{submitted[0]}/change/")
+    assert admin_page.status_code == 200
+
+    # when: the partner opens each on node A, the reviewer on node B
+    served = {}
+    for name in names:
+        path = f"/onboarding/documents/{name}"
+        assert path in admin_page.text, f"the review page on node B links {path}"
+        for node, browser in (("A", partner), ("B", reviewer)):
+            response = browser.get(node, path)
+            served[node, name] = response
+
+    # then: each answer is a redirect to a presigned URL of the bucket, the same bytes
+    for (node, name), response in served.items():
+        assert response.status_code == 302, (
+            f"node {node} answered {response.status_code} for {name}, uploaded on node A "
+            "(documents on a node's own disk are not on the other node)"
+        )
+        location = response.headers["Location"]
+        assert location.startswith(f"{stack.s3_url}/"), location
+        assert "Signature" in location or "X-Amz-Signature" in location, location
+    contents = {}
+    import requests
+
+    for (node, name), response in served.items():
+        fetched = requests.get(response.headers["Location"], timeout=30)
+        assert fetched.status_code == 200, (node, name, fetched.status_code)
+        contents[node, name] = fetched.content
+        assert fetched.content.startswith(b"\x89PNG"), (node, name)
+    for name in names:
+        assert contents["A", name] == contents["B", name]
+    assert len({contents["A", name] for name in names}) == len(names)
+    # and an anonymous visitor gets no redirect to the bucket
+    assert Browser(stack).get("B", f"/onboarding/documents/{names[0]}").status_code == 302
+    assert (
+        "/account/login/"
+        in Browser(stack).get("B", f"/onboarding/documents/{names[0]}").headers["Location"]
+    )
+    FIGURES["documents"] = {
+        "uploaded_on": "A",
+        "served_on_A": sum(1 for node, _name in served if node == "A"),
+        "served_on_B": sum(1 for node, _name in served if node == "B"),
+        "same_bytes_on_both_nodes": True,
+        "answer": "302 to a presigned URL of the bucket",
+    }
+
+
+def test_a_decision_on_node_b_sends_one_email_and_one_notification(
+    stack, partner, reviewer, submitted
+):
+    # given
+    before = notification_ids(stack, partner.user_id)
+    application = submitted[0]
+
+    # when: the reviewer approves on node B
+    change = f"/admin/onboarding/application/{application}/change/"
+    decided = reviewer.post("B", f"/admin/onboarding/application/{application}/approve/", {},
+                            page=change)  # fmt: skip
+    assert decided.status_code == 302
+
+    # then: one inbox row, one email, whichever worker sent it
+    new = notification_ids(stack, partner.user_id) - before
+    assert len(new) == 1, new
+    copies = all_sent_once(stack, new)
+    assert list(copies.values()) == [1], copies
+    (state,) = stack.sql("SELECT state FROM onboarding_application WHERE id = %s", application)[0]
+    assert state == "approved"
+    # and the partner reads it on node B's inbox too
+    inbox = partner.get("B", "/onboarding/notifications/", allow_redirects=True)
+    assert inbox.status_code == 200
+    FIGURES["one_decision"] = {"notifications": len(new), "emails": sum(copies.values())}
+
+
+def test_referral_clicks_spread_over_both_nodes_are_counted_exactly(stack):
+    # given: the demo's published shop registration link, counted in Redis by both nodes
+    token = stack.seed["shop_registration"]["local_url"].rsplit("/r/", 1)[1]
+    (before,) = stack.sql("SELECT clicks FROM referrals_referrallink WHERE token = %s", token)[0]
+    import requests
+
+    def click(i: int) -> int:
+        node = "AB"[i % 2]
+        return requests.get(f"{stack.nodes[node]}/r/{token}", allow_redirects=False, timeout=30)
+
+    def peek(i: int) -> int:
+        node = "AB"[i % 2]
+        return requests.head(f"{stack.nodes[node]}/r/{token}", allow_redirects=False, timeout=30)
+
+    # when: GETs alternate between the nodes, eight at a time, with HEADs among them
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(click, range(CLICKS)))
+        heads = list(pool.map(peek, range(HEADS)))
+
+    # then: every GET was a redirect; once flushed, the database holds exactly as many
+    assert [a.status_code for a in answers] == [302] * CLICKS
+    assert [h.status_code for h in heads] == [302] * HEADS
+
+    def stored() -> int:
+        query = "SELECT clicks FROM referrals_referrallink WHERE token = %s"
+        return stack.sql(query, token)[0][0] - before
+
+    wait_for(lambda: stored() >= CLICKS, timeout=30, what=f"{CLICKS} clicks in the database")
+    time.sleep(2 * FLUSH_SECONDS + 1)  # a flush run twice must not count a batch twice
+    (daily,) = stack.sql(
+        "SELECT COALESCE(SUM(d.clicks), 0) FROM referrals_dailyclicks d "
+        "JOIN referrals_referrallink l ON l.id = d.link_id WHERE l.token = %s",
+        token,
+    )[0]
+    FIGURES["clicks"] = {
+        "gets_sent": CLICKS,
+        "gets_per_node": {"A": CLICKS // 2, "B": CLICKS - CLICKS // 2},
+        "heads_sent": HEADS,
+        "stored": stored(),
+        "stored_by_day": int(daily) - before,
+    }
+    assert stored() == CLICKS
+    assert int(daily) - before == CLICKS
+
+
+def task_ids(log: str, task: str, event: str) -> set[str]:
+    pattern = rf"Task {re.escape(task)}\[([0-9a-f-]+)\] {event}"
+    return set(re.findall(pattern, log))
+
+
+def test_a_worker_killed_with_decisions_in_flight_loses_no_email(
+    stack, partner, reviewer, submitted
+):
+    # given: the applications still pending, approved together by the reviewer on node B
+    pending = [
+        pk
+        for (pk,) in stack.sql(
+            "SELECT id FROM onboarding_application WHERE user_id = %s "
+            "AND state = 'pending_review' ORDER BY id",
+            partner.user_id,
+        )
+    ]
+    assert len(pending) >= 4, pending
+    before = notification_ids(stack, partner.user_id)
+    started = time.monotonic()
+    bulk = reviewer.post(
+        "B",
+        "/admin/onboarding/application/",
+        {"action": "approve_selected", "_selected_action": pending, "index": "0"},
+    )
+    assert bulk.status_code == 302, bulk.text[:2000]
+    new = notification_ids(stack, partner.user_id) - before
+    assert len(new) == len(pending)
+
+    # when: worker w1 is killed (SIGKILL, the whole process group) while it holds a delivery
+    deliver = "notifications.deliver_notification"
+    in_flight = wait_for(
+        lambda: (
+            task_ids(stack.log("w1"), deliver, "received")
+            - task_ids(stack.log("w1"), deliver, "succeeded")
+        ),
+        timeout=20,
+        what="worker w1 to take one of the deliveries",
+    )
+    os.killpg(stack.processes["w1"].pid, signal.SIGKILL)
+    stack.processes["w1"].wait(timeout=10)
+    emails_at_kill = sum(sent_copies(stack, new).values())
+
+    # then: the other worker (the sweep taking over the dead worker's claims) sends the rest;
+    # every decision's email arrives exactly once
+    copies = all_sent_once(stack, new)
+    delivered_after = time.monotonic() - started - QUIET_SECONDS
+    unsent = stack.sql(
+        "SELECT count(*) FROM notifications_notification WHERE user_id = %s "
+        "AND email_sent_at IS NULL",
+        partner.user_id,
+    )[0][0]
+    FIGURES["worker_killed"] = {
+        "decisions_in_flight": len(pending),
+        "deliveries_held_by_killed_worker": len(in_flight),
+        "emails_before_kill": emails_at_kill,
+        "emails_delivered": sum(1 for n in copies.values() if n),
+        "duplicates": sum(n - 1 for n in copies.values() if n > 1),
+        "seconds_until_all_delivered": round(delivered_after, 1),
+    }
+    FIGURES["notifications_per_decision"] = {
+        "decisions": len(new) + 1,
+        "inbox_rows": len(notification_ids(stack, partner.user_id) - before) + 1,
+        "emails_per_decision": sorted(set(copies.values())),
+    }
+    assert set(copies.values()) == {1}, copies
+    assert unsent == 0
+
+
+def sends(log: str, entry: str) -> int:
+    return log.count(f"Sending due task {entry} ")
+
+
+def test_a_second_beat_on_another_node_does_not_double_the_sweeps(stack):
+    # given: the stack's beat, and a second one started on "another node" (its own VAR_DIR)
+    stack.start("beat2", command_line("beat"), ready="beat: Starting...")
+    time.sleep(SWEEP_SECONDS)  # both settled: a beat that waits for the lock is waiting now
+
+    # when: both run for a while
+    logs = ("beat1", "beat2")
+    start = {name: sends(stack.log(name), "notifications-sweep") for name in logs}
+    time.sleep(BEAT_WINDOW_SECONDS)
+    end = {name: sends(stack.log(name), "notifications-sweep") for name in logs}
+
+    # then: the sweep is sent once per interval for the whole stack, not once per beat
+    by_beat = {name: end[name] - start[name] for name in logs}
+    total = sum(by_beat.values())
+    once = BEAT_WINDOW_SECONDS / SWEEP_SECONDS
+    FIGURES["two_beats"] = {
+        "window_seconds": BEAT_WINDOW_SECONDS,
+        "sweep_interval_seconds": SWEEP_SECONDS,
+        "sweeps_sent": total,
+        "sweeps_by_beat": by_beat,
+        "sweeps_per_minute": round(total * 60 / BEAT_WINDOW_SECONDS, 1),
+        "expected_per_minute_with_one_beat": round(60 / SWEEP_SECONDS, 1),
+    }
+    assert total >= once - 2, f"the sweep ran {total} times in {BEAT_WINDOW_SECONDS} s"
+    assert total <= once + 1, (
+        f"two beats sent the sweep {total} times in {BEAT_WINDOW_SECONDS} s ({by_beat}), "
+        f"once every {SWEEP_SECONDS} s is {once:.0f}: each beat runs its own schedule. Only "
+        "one beat may send (a lock both beats share, e.g. celery-redbeat's in Redis)."
+    )
