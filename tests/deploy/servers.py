@@ -135,10 +135,11 @@ def running(
     port: int | None,
     timeout: float = 30,
     log: Path | None = None,
-    ready: str | None = None,
+    ready: str | tuple[str, ...] | None = None,
 ):
     """Run argv (a server) until the with-block ends; wait until it accepts connections on
-    `port`, or (a worker, a beat: nothing listens) until `ready` appears in its output.
+    `port`, or (a worker, a beat: nothing listens) until `ready` (or one of them) appears in
+    its output.
 
     With `log`, the output goes to that file (a long run would fill a pipe nobody reads)."""
     output_file = log.open("ab") if log else None
@@ -162,7 +163,8 @@ def running(
                     output = ""
                 raise AssertionError(f"{argv[0]} exited with {process.returncode}:\n{output}")
             if port is None:
-                if ready is None or (log and ready in log.read_text(errors="replace")):
+                said = log.read_text(errors="replace") if log else ""
+                if ready is None or any(line in said for line in _one_or_more(ready)):
                     break
                 if time.monotonic() > deadline:
                     raise AssertionError(f"{argv[0]} did not say {ready!r}") from None
@@ -189,6 +191,10 @@ def running(
             process.stdout.close()
         if output_file:
             output_file.close()
+
+
+def _one_or_more(lines: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (lines,) if isinstance(lines, str) else lines
 
 
 def run_shell(command: str, *, env: dict) -> subprocess.CompletedProcess:
