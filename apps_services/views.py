@@ -1,10 +1,8 @@
-import mimetypes
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from onboarding.models import Application
+from onboarding.uploads import serve_document
 
 from . import services
 from .forms import AppEditForm, AppForm, DeactivateForm, SellerVerificationForm
@@ -230,9 +229,6 @@ def app_rotate_secret(request, pk):
 def app_logo(request, pk):
     """The logo lives with the partner documents (private storage), served to its owner."""
     app = _owned_app(request, pk)
-    if not app.logo or not app.logo.storage.exists(app.logo.name):
+    if not app.logo:
         raise Http404
-    content_type = mimetypes.guess_type(app.logo.name)[0] or "application/octet-stream"
-    response = FileResponse(app.logo.open("rb"), content_type=content_type)
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return serve_document(app.logo.name)

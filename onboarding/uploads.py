@@ -5,23 +5,35 @@ only through them, whether it came from a partner form, the admin or the shell. 
 checks run as the field's validator, so forms report them as field errors before saving; the
 validator keeps its result for `pre_save`, so an upload is decoded once. A document that is
 replaced or cleared is deleted after the commit; `purge_orphan_uploads` finds the rest.
+
+Where they are kept is the `documents` alias of STORAGES: a local folder, or a private bucket
+(onboarding/s3.py). Nothing here reads a file's path: the decoding works on the upload, the
+re-encoded file is handed to the storage as a stream, and readers get it back via `open()`.
 """
 
 import io
+import mimetypes
 import os
 import tempfile
 import uuid
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import models, transaction
 from django.db.models.fields.files import FileDescriptor
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import LazyObject
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -40,10 +52,19 @@ def max_pixels() -> int:
     return settings.ONBOARDING_MAX_IMAGE_PIXELS
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """One file as a storage lists it: its name there, its size and when it was written."""
+
+    name: str
+    size: int
+    modified: datetime
+
+
 @deconstructible
 class PrivateStorage(FileSystemStorage):
-    """Documents live outside MEDIA_ROOT and have no public URL: `url()` points at the view
-    that checks the reader is the owner or a reviewer."""
+    """The embedded default for documents: files outside MEDIA_ROOT with no public URL.
+    `url()` points at the view that checks the reader is the owner or a reviewer."""
 
     @property
     def base_location(self):
@@ -56,8 +77,74 @@ class PrivateStorage(FileSystemStorage):
     def url(self, name):
         return reverse("onboarding:document", kwargs={"name": name})
 
+    def signed_url(self, name: str, *, content_type: str, disposition: str) -> str | None:
+        """None: a local file has no URL of its own; the view streams it."""
+        return None
 
-private_storage = PrivateStorage()
+    def stored_files(self, prefix: str = "") -> Iterator[StoredFile]:
+        root = Path(self.location)
+        for directory, _dirs, files in os.walk(root / prefix):
+            for file in files:
+                path = Path(directory, file)
+                stat = path.stat()
+                yield StoredFile(
+                    name=path.relative_to(root).as_posix(),
+                    size=stat.st_size,
+                    modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC),
+                )
+
+
+class DocumentBackend(Protocol):
+    """What the code asks of the `documents` storage, on disk or in a bucket."""
+
+    def exists(self, name: str) -> bool: ...
+    def open(self, name: str, mode: str = "rb") -> File: ...
+    def save(self, name: str, content: File, max_length: int | None = None) -> str: ...
+    def delete(self, name: str) -> None: ...
+    def url(self, name: str) -> str: ...
+    def signed_url(self, name: str, *, content_type: str, disposition: str) -> str | None: ...
+    def stored_files(self, prefix: str = "") -> Iterator[StoredFile]: ...
+
+
+class DocumentStorage(LazyObject):
+    """The storage behind the `documents` alias of STORAGES: the local folder above, or a
+    private bucket (onboarding.s3). Looked up on each use, as Django caches the instance
+    per alias and drops it when STORAGES changes."""
+
+    @property  # type: ignore[override]
+    def _wrapped(self):
+        return storages["documents"]
+
+    @_wrapped.setter
+    def _wrapped(self, value):
+        pass  # nothing to remember: the alias decides
+
+    def _setup(self):
+        pass
+
+
+private_storage = cast(DocumentBackend, DocumentStorage())
+
+
+def serve_document(name: str, *, cache_control: str = "private, max-age=300") -> HttpResponseBase:
+    """Stored document `name` to a reader whose right to it is already checked.
+
+    From a bucket: a redirect to a signed URL that expires in AWS_QUERYSTRING_EXPIRE seconds,
+    so the bytes never pass through the web process; the redirect itself is never cached,
+    as a cached one would outlive its URL. From the local disk: the file, streamed.
+    """
+    if not private_storage.exists(name):
+        raise Http404
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    signed = private_storage.signed_url(name, content_type=content_type, disposition="inline")
+    if signed:
+        redirect = HttpResponseRedirect(signed)
+        redirect["Cache-Control"] = "no-store"
+        return redirect
+    response = FileResponse(private_storage.open(name), content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = cache_control
+    return response
 
 
 def document_path(instance, filename: str) -> str:

@@ -1,11 +1,10 @@
-import mimetypes
 from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -31,7 +30,7 @@ from .models import (
     field_label,
     partner_roles_of,
 )
-from .uploads import THUMBNAIL_SUFFIX, private_storage
+from .uploads import THUMBNAIL_SUFFIX, serve_document
 
 
 @login_required
@@ -380,13 +379,7 @@ def document(request, name):
     reviewer = request.user.is_staff and request.user.has_perm("onboarding.view_companyentity")
     if owner is None or not (owner == request.user.pk or reviewer):
         raise Http404
-    if not private_storage.exists(name):
-        raise Http404
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(private_storage.open(name), content_type=content_type)
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, max-age=300"
-    return response
+    return serve_document(name)
 
 
 @allowed_when_blacklisted

@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import allowed_when_blacklisted
 from apps_services.models import App, AppState
+from onboarding.uploads import serve_document
 from sellers.directory import get_directory
 from sellers.views import current_seller
 
@@ -126,11 +127,9 @@ def authorize(request):
 def app_logo(request, service_id):
     """A published app's logo, shown to sellers on the consent page (public by nature)."""
     app = get_object_or_404(App, service_id=service_id, state=AppState.PUBLISHED)
-    if not app.logo or not app.logo.storage.exists(app.logo.name):
+    if not app.logo:
         raise Http404
-    response = FileResponse(app.logo.open("rb"))
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return serve_document(app.logo.name, cache_control="public, max-age=300")
 
 
 @allowed_when_blacklisted

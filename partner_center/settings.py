@@ -407,6 +407,8 @@ ONBOARDING_MAX_UPLOAD_BYTES = int(os.environ.get("ONBOARDING_MAX_UPLOAD_BYTES", 
 ONBOARDING_MAX_IMAGE_PIXELS = int(os.environ.get("ONBOARDING_MAX_IMAGE_PIXELS", 40_000_000))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Partner documents and their thumbnails (onboarding.uploads.DocumentField).
+    "documents": {"BACKEND": "onboarding.uploads.PrivateStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -415,6 +417,67 @@ STORAGES = {
         )
     },
 }
+# Object storage (S3, MinIO, Cloudflare R2): with a bucket named, documents and media go to it
+# instead of the local disk, so every node reads what any node wrote. The bucket stays
+# private: documents are handed out as short-lived signed URLs after the permission check.
+# Credentials come from boto's own environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "")
+AWS_S3_ADDRESSING_STYLE = os.environ.get("AWS_S3_ADDRESSING_STYLE", "")
+AWS_LOCATION = os.environ.get("AWS_LOCATION", "").strip("/")
+# Signature Version 4: the one R2 and MinIO accept, and boto's legacy default is not it.
+AWS_S3_SIGNATURE_VERSION = os.environ.get("AWS_S3_SIGNATURE_VERSION") or "s3v4"
+# Seconds a signed document URL stays valid: long enough to load, too short to pass around.
+AWS_QUERYSTRING_EXPIRE = int(os.environ.get("AWS_QUERYSTRING_EXPIRE") or 120)
+
+
+def s3_storages(*, bucket: str, location: str = "", **options) -> dict:
+    """The `documents` and `default` aliases on one private bucket, apart by key prefix."""
+    prefix = f"{location.strip('/')}/" if location.strip("/") else ""
+    common = {
+        "bucket_name": bucket,
+        "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+        "region_name": AWS_S3_REGION_NAME or None,
+        "addressing_style": AWS_S3_ADDRESSING_STYLE or None,
+        "signature_version": AWS_S3_SIGNATURE_VERSION,
+        "default_acl": None,  # the bucket's own policy: private
+        "querystring_auth": True,
+        "querystring_expire": AWS_QUERYSTRING_EXPIRE,
+        "file_overwrite": False,
+        **options,
+    }
+    return {
+        "documents": {
+            "BACKEND": "onboarding.s3.S3DocumentStorage",
+            "OPTIONS": {**common, "location": f"{prefix}documents"},
+        },
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**common, "location": f"{prefix}media"},
+        },
+    }
+
+
+def s3_origins(*, bucket: str) -> list[str]:
+    """Where browsers fetch signed URLs from (the CSP's img-src must allow it)."""
+    if AWS_S3_ENDPOINT_URL:
+        scheme, _sep, host = AWS_S3_ENDPOINT_URL.rstrip("/").partition("://")
+        host = host.split("/", 1)[0]
+        origins = [f"{scheme}://{host}"]
+        if AWS_S3_ADDRESSING_STYLE != "path":
+            origins.append(f"{scheme}://{bucket}.{host}")
+        return origins
+    region = AWS_S3_REGION_NAME or "us-east-1"
+    return [
+        f"https://{bucket}.s3.amazonaws.com",
+        f"https://{bucket}.s3.{region}.amazonaws.com",
+        f"https://s3.{region}.amazonaws.com",
+    ]
+
+
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES.update(s3_storages(bucket=AWS_STORAGE_BUCKET_NAME, location=AWS_LOCATION))
 
 # --- Security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -445,7 +508,12 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [CSP_SELF],
         "script-src": [CSP_SELF, CSP_NONCE],
         "style-src": [CSP_SELF],
-        "img-src": [CSP_SELF, "data:"],
+        # A document's URL answers with a redirect to its signed URL in the bucket.
+        "img-src": [
+            CSP_SELF,
+            "data:",
+            *(s3_origins(bucket=AWS_STORAGE_BUCKET_NAME) if AWS_STORAGE_BUCKET_NAME else []),
+        ],
         "font-src": [CSP_SELF],
         "connect-src": [CSP_SELF],
         "object-src": [CSP_NONE],

@@ -1,6 +1,9 @@
 """Shared fixtures: named users (alice and bob are partners, rita reviews), the catalog."""
 
 import os
+import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -116,3 +119,56 @@ def requires_postgres():
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+
+# --- object storage ----------------------------------------------------------------------
+
+S3_REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """The endpoint of an S3-compatible server (moto), started once per session."""
+    pytest.importorskip("moto.server", reason="moto[server] (dev extra) is not installed")
+    from tests.s3server import running_s3_server
+
+    with running_s3_server() as endpoint:
+        yield endpoint
+
+
+@dataclass
+class Bucket:
+    endpoint: str
+    name: str
+    client: Any  # boto3's S3 client, to look at the bucket from outside the portal
+
+    def keys(self) -> list[str]:
+        listed = self.client.list_objects_v2(Bucket=self.name).get("Contents", [])
+        return sorted(item["Key"] for item in listed)
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings, monkeypatch) -> Bucket:
+    """Documents and media on a fresh private bucket of the test server, configured the way
+    AWS_STORAGE_BUCKET_NAME configures them (credentials from boto's environment)."""
+    import boto3
+
+    from partner_center.settings import s3_storages
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-access-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret-key")
+    name = f"pc-test-{uuid.uuid4().hex[:16]}"
+    client = boto3.client("s3", endpoint_url=s3_server, region_name=S3_REGION)
+    client.create_bucket(Bucket=name)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        **s3_storages(
+            bucket=name,
+            location="portal",
+            endpoint_url=s3_server,
+            region_name=S3_REGION,
+            addressing_style="path",
+            querystring_expire=settings.AWS_QUERYSTRING_EXPIRE,
+        ),
+    }
+    return Bucket(endpoint=s3_server, name=name, client=client)

@@ -1,5 +1,6 @@
 import io
 import re
+import urllib.request
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -238,3 +239,25 @@ def test_logo_is_checked_by_the_onboarding_image_validator(alice, alice_client):
     logo = alice_client.get(reverse("apps_services:app-logo", args=[app.pk]))
     assert logo.status_code == 200
     assert Image.open(io.BytesIO(b"".join(logo.streaming_content))).format == "PNG"
+
+
+def test_on_object_storage_the_logo_is_a_redirect_to_a_signed_url(alice, alice_client, s3_storage):
+    # given: a logo uploaded with the app, into the bucket
+    make_developer(alice)
+    alice_client.post(
+        reverse("apps_services:app-create"),
+        form_data(logo=SimpleUploadedFile("logo.png", png(), "image/png")),
+    )
+    app = App.objects.get()
+    key = f"portal/documents/{app.logo.name}"
+    assert s3_storage.client.head_object(Bucket=s3_storage.name, Key=key)["ContentLength"] > 0
+
+    # when
+    response = alice_client.get(reverse("apps_services:app-logo", args=[app.pk]))
+
+    # then: the owner is sent to a signed URL that serves the PNG
+    assert response.status_code == 302
+    assert response["Cache-Control"] == "no-store"
+    assert "X-Amz-Signature=" in response["Location"]
+    with urllib.request.urlopen(response["Location"], timeout=10) as signed:  # noqa: S310
+        assert Image.open(io.BytesIO(signed.read())).format == "PNG"

@@ -1,5 +1,4 @@
 import time
-from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
@@ -28,18 +27,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool, min_age: int, **options):
-        root = Path(private_storage.location)
-        files = sorted(path for path in (root / UPLOAD_DIRECTORY).rglob("*") if path.is_file())
+        # Listed through the storage (a folder walk, or the bucket's listing a thousand
+        # objects per request): the same command runs against the disk and S3.
+        files = sorted(private_storage.stored_files(UPLOAD_DIRECTORY), key=lambda f: f.name)
         referenced = referenced_names()
         oldest_kept = time.time() - min_age * 60
         orphans = []
-        for path in files:
-            name = path.relative_to(root).as_posix()
-            if name.removesuffix(THUMBNAIL_SUFFIX) in referenced:
+        for file in files:
+            if file.name.removesuffix(THUMBNAIL_SUFFIX) in referenced:
                 continue
-            if path.stat().st_mtime > oldest_kept:
+            if file.modified.timestamp() > oldest_kept:
                 continue
-            orphans.append((name, path.stat().st_size))
+            orphans.append((file.name, file.size))
         verb = "Would delete" if dry_run else "Deleted"
         for name, _size in orphans:
             if not dry_run:
