@@ -27,7 +27,7 @@ import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +48,7 @@ from tests.deploy.servers import (
     stack_environment,
     with_venv,
 )
+from tests.s3server import running_s3_server
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -159,26 +160,6 @@ class Stack:
         return self.logs[name].read_text(errors="replace")
 
 
-@contextmanager
-def s3_server():
-    """The project's moto server (tests/s3server.py), or moto's own threaded one."""
-    try:
-        from tests.s3server import running_s3_server  # type: ignore[import-not-found]
-    except ImportError:
-        from moto.server import ThreadedMotoServer
-
-        port = free_port()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.stop()
-        return
-    with running_s3_server() as url:
-        yield url
-
-
 def create_bucket(s3_url: str, env: dict) -> None:
     import boto3
 
@@ -223,7 +204,7 @@ def stack(tmp_path_factory):
     root = tmp_path_factory.mktemp("many-machines")
     with ExitStack() as exits:
         database_url = exits.enter_context(own_database("pc_rehearsal_nodes"))
-        s3_url = exits.enter_context(s3_server())
+        s3_url = exits.enter_context(running_s3_server())
         sink = MailSink(delay=MAIL_DELAY_SECONDS)
         exits.callback(sink.close)
         ports = {"A": free_port(), "B": free_port()}
