@@ -10,6 +10,11 @@ from open_api.redaction import RedactCredentials
 
 # "-" for stdout; off by default (a load test would spend its time logging).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# gunicorn's default line, then the request id the portal answered with (X-Request-ID), so an
+# access log line leads to the application's log lines of the same request.
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+)
 # The Open API carries app secrets, codes and tokens in its query strings.
 logging.getLogger("gunicorn.access").addFilter(RedactCredentials())
 logging.getLogger("gunicorn.error").addFilter(RedactCredentials())

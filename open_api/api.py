@@ -9,18 +9,17 @@ here logs a query string: it carries the app secret, codes and tokens.
 """
 
 import logging
-import secrets
 import time
+import uuid
 from functools import wraps
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from apps_services.models import App
-from partner_center import throttle
+from partner_center import requestid, throttle
 
 from . import services, signing
 from .openapi import document
@@ -54,13 +53,15 @@ STATUS = {
 }
 
 
-def new_request_id() -> str:
-    # Like TikTok Shop's: the time, then random hex, so support can place it in the logs.
-    return f"{timezone.now():%Y%m%d%H%M%S}{secrets.token_hex(10).upper()}"
+def request_id() -> str:
+    """The request's id (partner_center.requestid): the body's `request_id` is the one in the
+    `X-Request-ID` response header and on every log line, so support finds the call in the
+    logs. Outside a request (a direct call), a fresh one of the same shape."""
+    return requestid.current() or uuid.uuid4().hex
 
 
 def answer(data=None, *, code: int = ErrorCode.OK, message: str = "success", status: int = 200):
-    body = {"code": int(code), "message": message, "request_id": new_request_id()}
+    body = {"code": int(code), "message": message, "request_id": request_id()}
     if data is not None:
         body["data"] = data
     response = JsonResponse(body, status=status)

@@ -19,7 +19,9 @@ issued from it. Access tokens last 7 days; refresh with `/api/v2/token/refresh` 
 token rotates).
 
 **Every answer** is JSON: `code` (integer, 0 = success), `message`, `request_id`, and `data`
-on success. Errors answer a non-zero `code` and a 4xx status:
+on success. Errors answer a non-zero `code` and a 4xx status. `request_id` is also sent in the
+`X-Request-ID` response header; send your own `X-Request-ID` (up to 64 letters, digits, `.`,
+`_` or `-`) and it is used instead, so a call can be found in both sides' logs:
 
 | code | meaning |
 | --- | --- |
@@ -47,7 +49,7 @@ def _envelope(data_schema: dict | None) -> dict:
     properties = {
         "code": {"type": "integer", "description": "0 = success", "example": 0},
         "message": {"type": "string", "example": "success"},
-        "request_id": {"type": "string", "example": "20260101120000A1B2C3D4E5F6A7B8C9D0E1"},
+        "request_id": {"type": "string", "example": "4f9c2a7d1e0b4c36a5d8e2f1b7c9a0d3"},
     }
     if data_schema is not None:
         properties["data"] = data_schema

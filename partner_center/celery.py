@@ -1,9 +1,16 @@
-"""The Celery app. With REDIS_URL unset, tasks run in-process (CELERY_TASK_ALWAYS_EAGER)."""
+"""The Celery app. With REDIS_URL unset, tasks run in-process (CELERY_TASK_ALWAYS_EAGER).
+
+Workers and beat log through the portal's own LOGGING (same format, same credential mask),
+and a task queued during a request runs under that request's id (partner_center.requestid).
+"""
 
 import logging
+import logging.config
 import os
 
-from celery import Celery
+from celery import Celery, signals
+
+from .requestid import request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partner_center.settings")
 
@@ -12,6 +19,47 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+# The message header that carries the request id to the worker.
+REQUEST_ID_HEADER = "request_id"
+_task_tokens: dict = {}
+
+
+@signals.setup_logging.connect
+def use_portal_logging(loglevel=None, **kwargs) -> None:
+    """Workers and beat log as web processes do: JSON or plain, request ids, credentials
+    masked (a receiver here stops Celery from installing its own root handler)."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
+
+
+@signals.before_task_publish.connect
+def send_request_id(headers=None, **kwargs) -> None:
+    current = request_id.get()
+    if current and headers is not None:
+        headers[REQUEST_ID_HEADER] = current
+
+
+@signals.task_prerun.connect
+def adopt_request_id(task_id=None, task=None, **kwargs) -> None:
+    # In-process (eager) tasks have no header and already run in the request's context.
+    sent = getattr(task.request, REQUEST_ID_HEADER, None) if task is not None else None
+    if sent:
+        _task_tokens[task_id] = request_id.set(sent)
+
+
+@signals.task_postrun.connect
+def drop_request_id(task_id=None, **kwargs) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        try:
+            request_id.reset(token)
+        except ValueError:  # set in another context (a thread pool): just clear it
+            request_id.set("")
+
 
 _broker_outage = None
 

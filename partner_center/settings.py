@@ -79,6 +79,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (error pages, refusals, redirects) carries X-Request-ID and
+    # every log line below it knows the request's id.
+    "partner_center.requestid.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -125,7 +128,35 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+
+def db_pool_options(value: str) -> dict | None:
+    """DB_POOL: empty/0/off = no pool; 1/on = MIN 2, MAX 4; "MIN:MAX" = those sizes."""
+    value = value.strip().lower()
+    if value in {"", "0", "off", "false", "no"}:
+        return None
+    if value in {"1", "on", "true", "yes"}:
+        sizes = (2, 4)
+    elif re.fullmatch(r"\d+:\d+", value):
+        low, high = (int(part) for part in value.split(":"))
+        sizes = (low, high)
+    else:
+        raise RuntimeError('DB_POOL must be "1" (on) or "MIN:MAX", e.g. "2:8".')
+    if sizes[1] < 1 or sizes[0] > sizes[1]:
+        raise RuntimeError("DB_POOL needs 0 <= MIN <= MAX and MAX >= 1.")
+    # A request that finds every pooled connection taken waits this long, then fails.
+    timeout = float(os.environ.get("DB_POOL_TIMEOUT") or "10")
+    return {"min_size": sizes[0], "max_size": sizes[1], "timeout": timeout}
+
+
+DB_POOL = db_pool_options(os.environ.get("DB_POOL", ""))
+# Behind PgBouncer in transaction pooling mode, a server connection serves other clients
+# between transactions: nothing may rest on the session (server-side cursors, SET, startup
+# options). See README "Database connections".
+DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DB_POOL:
+        raise RuntimeError("DB_POOL needs PostgreSQL (DATABASE_URL=postgres://...).")
     # Row locks do not exist on SQLite; IMMEDIATE transactions serialise writers instead.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     # Tests use a file too, one per process: threads then wait for the write lock as in
@@ -134,15 +165,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"partner-center-test-{os.getpid()}.sqlite3")
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    if DB_POOL:
+        # Django's psycopg pool (psycopg[pool]) keeps MIN..MAX connections per process and
+        # hands one to each request; Django refuses a pool with persistent connections.
+        options["pool"] = DB_POOL
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if DB_PGBOUNCER:
+        # A server-side cursor (QuerySet.iterator()) is a session object: another client's
+        # transaction may land on the connection before the next fetch.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     # A query that runs longer than this is cancelled, so a stuck query cannot hold a web
     # worker. Web processes get 30 s (partner_center/wsgi.py and asgi.py set the default);
     # workers, migrations and management commands run without a limit unless this is set,
     # since a backfill or a migration on a big table may rightly take longer.
     DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS") or "0")
-    if DB_STATEMENT_TIMEOUT_MS > 0:
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-            f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
-        )
+    if DB_STATEMENT_TIMEOUT_MS > 0 and not DB_PGBOUNCER:
+        # Sent as a startup option. PgBouncer refuses startup options ("unsupported startup
+        # parameter: options"): behind it the limit is set on the database role instead
+        # (README "Database connections").
+        options["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -181,9 +223,32 @@ if REDIS_URL:
             },
         }
     }
+    # Sessions are read from the shared cache and written through to the database, so any
+    # node serves any visitor, and a Redis outage costs a database read, not a sign-out
+    # (partner_center/sessions.py: a write Redis missed is repaired when it is back).
+    SESSION_ENGINE = "partner_center.sessions"
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    # One beat at a time however many nodes run one: RedBeat keeps the schedule and a lock
+    # in Redis. A second beat waits for the lock and takes over at most REDBEAT_LOCK_TIMEOUT
+    # (plus one loop interval) after the holder died; a beat stopped cleanly hands over at
+    # once. No schedule file on the node's disk.
+    CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_KEY_PREFIX = os.environ.get("REDBEAT_KEY_PREFIX") or "partner-center:beat"
+    REDBEAT_LOCK_TIMEOUT = int(os.environ.get("REDBEAT_LOCK_TIMEOUT") or "60")
+    CELERY_REDBEAT_LOCK_TIMEOUT = REDBEAT_LOCK_TIMEOUT
+    # The holder wakes (and extends its lock) at least 5 times per lock timeout; a waiting
+    # beat asks for the lock as often.
+    CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, REDBEAT_LOCK_TIMEOUT // 5)
+    CELERY_REDBEAT_REDIS_OPTIONS = {
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        # A Redis blip is retried this many seconds before beat gives up (and exits: the
+        # process manager restarts it, and it queues for the lock again).
+        "retry_period": REDBEAT_LOCK_TIMEOUT // 2,
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Embedded default: tasks run in-process, so nothing but Python is needed.
@@ -522,11 +587,24 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Logs and errors ----------------------------------------------------------------------
+# "json": one JSON object per line (python-json-logger), for a log collector; "plain": text.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise RuntimeError("LOG_FORMAT must be 'json' or 'plain'.")
+# Every handler runs both filters: request_id first (partner_center/requestid.py), then the
+# credential mask, so no line, whatever its format, shows a secret.
+_LOG_FILTERS = ["request_id", "redact_credentials"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "partner_center.logs.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
         "server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
@@ -534,18 +612,21 @@ LOGGING = {
         },
     },
     # SPEC §4.8: Open API credentials travel in query strings; no log line may show them.
-    "filters": {"redact_credentials": {"()": "open_api.redaction.RedactCredentials"}},
+    "filters": {
+        "request_id": {"()": "partner_center.requestid.RequestIdFilter"},
+        "redact_credentials": {"()": "open_api.redaction.RedactCredentials"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_credentials"],
+            "formatter": LOG_FORMAT,
+            "filters": _LOG_FILTERS,
         },
-        # Django's development server access log, with the same filter.
+        # Django's development server access log, with the same filters.
         "server": {
             "class": "logging.StreamHandler",
-            "formatter": "server",
-            "filters": ["redact_credentials"],
+            "formatter": "server" if LOG_FORMAT == "plain" else "json",
+            "filters": _LOG_FILTERS,
         },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
@@ -554,3 +635,23 @@ LOGGING = {
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
 }
+
+# Errors go to Sentry when SENTRY_DSN is set: no personal data, credentials masked
+# (partner_center/errors.py), each event tagged with its request id.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from partner_center.errors import before_send, before_send_transaction
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT") or ("development" if DEBUG else None),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0"),
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        before_send=before_send,
+        before_send_transaction=before_send_transaction,
+    )
