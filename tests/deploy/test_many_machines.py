@@ -81,6 +81,8 @@ MAIL_DELAY_SECONDS = 1.5
 DELIVERY_TIMEOUT = 60
 QUIET_SECONDS = 2 * SWEEP_SECONDS + 1
 BEAT_WINDOW_SECONDS = 20
+# A beat that died holds the lock this long at most; then the waiting one takes over.
+BEAT_LOCK_SECONDS = 10
 CLICKS = 200
 # A beat has started, or (celery-redbeat) waits for the lock another beat holds.
 BEAT_READY = ("beat: Starting...", "beat: Acquiring lock")
@@ -118,6 +120,14 @@ ENTITY = {
 
 
 # --- The stack --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _embedded_defaults():
+    """Replaces the suite's per-test reset (tests/conftest.py): it clears the cache, and this
+    process's cache is the Redis database the stack runs on — clearing it would take the
+    queues, the click counts and the beat's lock from under the running stack. Nothing here
+    runs in this process's Django: the stack's processes do the work."""
 
 
 @dataclass
@@ -178,7 +188,8 @@ def forget_previous_runs() -> None:
     """Only what the stack itself keeps in its Redis database: queued tasks, click batches,
     the beat lock and schedule of an earlier run that was stopped."""
     client = redis.Redis.from_url(REDIS_URL)
-    for pattern in ("celery*", "_kombu*", "unacked*", "referrals:*", "redbeat*"):
+    patterns = ("celery*", "_kombu*", "unacked*", "referrals:*", "redbeat*", "partner-center:*")
+    for pattern in patterns:
         for key in client.scan_iter(match=pattern, count=500):
             client.delete(key)
     client.close()
@@ -223,6 +234,7 @@ def stack(tmp_path_factory):
             NOTIFICATION_SWEEP_SECONDS=str(SWEEP_SECONDS),
             REFERRAL_CLICK_FLUSH_SECONDS=str(FLUSH_SECONDS),
             NOTIFICATION_CLAIM_STALE_SECONDS=str(CLAIM_STALE_SECONDS),
+            REDBEAT_LOCK_TIMEOUT=str(BEAT_LOCK_SECONDS),
         )
         create_bucket(s3_url, env)
         forget_previous_runs()
@@ -666,3 +678,22 @@ def test_a_second_beat_on_another_node_does_not_double_the_sweeps(stack):
         f"once every {SWEEP_SECONDS} s is {once:.0f}: each beat runs its own schedule. Only "
         "one beat may send (a lock both beats share, e.g. celery-redbeat's in Redis)."
     )
+
+    # when: the beat that sends dies (SIGKILL: it cannot hand the lock over)
+    holder, waiting = sorted(logs, key=lambda name: by_beat[name], reverse=True)
+    assert by_beat[waiting] == 0, by_beat
+    os.killpg(stack.processes[holder].pid, signal.SIGKILL)
+    stack.processes[holder].wait(timeout=10)
+    killed_at = time.monotonic()
+    before = sends(stack.log(waiting), "notifications-sweep")
+
+    # then: the other beat takes the lock over once it expires, and sends from then on
+    wait_for(
+        lambda: sends(stack.log(waiting), "notifications-sweep") > before,
+        timeout=BEAT_LOCK_SECONDS + 3 * SWEEP_SECONDS + 10,
+        what=f"{waiting} to take over the schedule from {holder}",
+    )
+    FIGURES["two_beats"]["seconds_until_the_other_beat_took_over"] = round(
+        time.monotonic() - killed_at, 1
+    )
+    FIGURES["two_beats"]["beat_lock_timeout_seconds"] = BEAT_LOCK_SECONDS
