@@ -46,6 +46,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 HAS_S3_SERVER = all(importlib.util.find_spec(name) for name in ("moto", "flask", "boto3"))
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.skipif(
