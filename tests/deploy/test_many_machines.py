@@ -440,7 +440,7 @@ def test_a_second_beat_on_another_node_does_not_double_the_sweeps(stack):
         "sweeps_per_minute": round(total * 60 / BEAT_WINDOW_SECONDS, 1),
         "expected_per_minute_with_one_beat": round(60 / SWEEP_SECONDS, 1),
     }
-    assert total >= once - 2, f"the sweep ran {total} times in {BEAT_WINDOW_SECONDS} s"
+    assert total >= once / 2, f"the sweep ran {total} times in {BEAT_WINDOW_SECONDS} s"
     assert total <= once + 1, (
         f"two beats sent the sweep {total} times in {BEAT_WINDOW_SECONDS} s ({by_beat}), "
         f"once every {SWEEP_SECONDS} s is {once:.0f}: each beat runs its own schedule. Only "
