@@ -238,6 +238,8 @@ if REDIS_URL:
     CELERY_REDBEAT_REDIS_URL = REDIS_URL
     CELERY_REDBEAT_KEY_PREFIX = os.environ.get("REDBEAT_KEY_PREFIX") or "partner-center:beat"
     REDBEAT_LOCK_TIMEOUT = int(os.environ.get("REDBEAT_LOCK_TIMEOUT") or "60")
+    if REDBEAT_LOCK_TIMEOUT < 2:
+        raise RuntimeError("REDBEAT_LOCK_TIMEOUT must be at least 2 seconds.")
     CELERY_REDBEAT_LOCK_TIMEOUT = REDBEAT_LOCK_TIMEOUT
     # The holder wakes (and extends its lock) at least 5 times per lock timeout; a waiting
     # beat asks for the lock as often.

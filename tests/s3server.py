@@ -3,13 +3,14 @@
     with running_s3_server() as endpoint:  # "http://127.0.0.1:<port>"
         ...
 
-Any access key and secret are accepted; buckets live in memory until the process ends.
+Any access key and secret are accepted; buckets live in memory until the server stops.
+`python -m tests.s3server` runs one by hand and prints its endpoint.
 The port is chosen by the OS, so parallel runs never collide.
 """
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 
 @contextmanager
@@ -26,3 +27,13 @@ def running_s3_server(host: str = "127.0.0.1") -> Iterator[str]:
         yield f"http://{bound_host}:{port}"
     finally:
         server.stop()
+
+
+if __name__ == "__main__":
+    # `python -m tests.s3server`: a server for manual runs, until Ctrl-C.
+    import threading
+
+    with running_s3_server() as endpoint:
+        print(endpoint, flush=True)
+        with suppress(KeyboardInterrupt):
+            threading.Event().wait()
