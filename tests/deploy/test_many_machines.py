@@ -18,6 +18,7 @@ The figures go to stdout (-s) and to test-artifacts/many-machines.json. About tw
 """
 
 import importlib.util
+import io
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from PIL import Image
 
 from tests.deploy.machines import (
     BEAT_LOCK_SECONDS,
@@ -97,6 +99,13 @@ ENTITY = {
     "customer_count": "11-50",
     "sales_opportunities": "some",
     "ecommerce_platforms": "shopee",
+}
+
+# The documents the partner uploads: one plain colour each, so each can be recognised.
+DOCUMENT_COLOURS = {
+    "business_certificate": (200, 30, 60),
+    "id_document": (30, 60, 200),
+    "logo": (30, 200, 60),
 }
 
 # --- The stack --------------------------------------------------------------------------
@@ -203,9 +212,8 @@ def submitted(stack, partner):
         form[f"cat-{categories[code]}-service_plan"] = "Weekly LIVE shows, two managers."
         form[f"cat-{categories[code]}-team_size"] = "6"
     documents = {
-        "entity-business_certificate": ("certificate.png", png((200, 30, 60)), "image/png"),
-        "entity-id_document": ("passport.png", png((30, 60, 200)), "image/png"),
-        "entity-logo": ("logo.png", png((30, 200, 60)), "image/png"),
+        f"entity-{field}": (f"{field}.png", png(colour), "image/png")
+        for field, colour in DOCUMENT_COLOURS.items()
     }
     done = partner.post("A", batch_page, {"action": "submit", **form}, files=documents)
     assert done.status_code == 302, errors_on(done.text)
@@ -220,11 +228,9 @@ def submitted(stack, partner):
 
 def test_documents_uploaded_on_node_a_are_served_by_node_b(stack, partner, reviewer, submitted):
     # given: the documents the partner uploaded through node A's form
-    (names,) = stack.sql(
-        "SELECT business_certificate, id_document, logo FROM onboarding_companyentity "
-        "WHERE user_id = %s",
-        partner.user_id,
-    )
+    columns = ", ".join(DOCUMENT_COLOURS)
+    query = f"SELECT {columns} FROM onboarding_companyentity WHERE user_id = %s"  # noqa: S608
+    (names,) = stack.sql(query, partner.user_id)
     assert all(names), names
     admin_page = reviewer.get("B", f"/admin/onboarding/application/{submitted[0]}/change/")
     assert admin_page.status_code == 200
@@ -253,9 +259,12 @@ def test_documents_uploaded_on_node_a_are_served_by_node_b(stack, partner, revie
         assert fetched.status_code == 200, (node, name, fetched.status_code)
         contents[node, name] = fetched.content
         assert fetched.content.startswith(b"\x89PNG"), (node, name)
-    for name in names:
+    for name, colour in zip(names, DOCUMENT_COLOURS.values(), strict=True):
         assert contents["A", name] == contents["B", name]
-    assert len({contents["A", name] for name in names}) == len(names)
+        # the partner's own image (re-encoded on upload, EXIF removed: the same pixels)
+        assert Image.open(io.BytesIO(contents["B", name])).convert("RGB").getcolors() == [
+            (96 * 64, colour)
+        ]
     # and an anonymous visitor is sent to the login page, not to the bucket
     anonymous = Browser(stack).get("B", f"/onboarding/documents/{names[0]}")
     assert anonymous.status_code == 302
