@@ -2,7 +2,7 @@
 
 Docker itself does not run here, so the test takes what compose and the image would run —
 the Dockerfile's `collectstatic` line (with the build's environment: no VAR_DIR), the one-shot
-`migrate` service, then the `web` service's gunicorn line with the stack's environment
+`migrate` service, then the `web1` service's gunicorn line with the stack's environment
 (VAR_DIR=/data-like, DEBUG=0) — and asks the server what a browser and a load balancer would.
 The only change to a command line is the bind address: a free loopback port instead of
 0.0.0.0:8000.
@@ -11,20 +11,18 @@ The only change to a command line is the bind address: a free loopback port inst
 import json
 import os
 import re
-import uuid
 
-import dj_database_url
-import psycopg
 import pytest
 
 from tests.deploy.servers import (
     command_line,
-    compose,
     dockerfile_runs,
     fetch,
     free_port,
+    own_database,
     run_shell,
     running,
+    stack_environment,
 )
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -41,52 +39,11 @@ pytestmark = [
 ]
 
 
-def stack_environment(*, database_url: str, var_dir, redis_url: str = REDIS_URL) -> dict:
-    """The x-app environment of docker-compose.yml, interpolated as compose would with an
-    .env holding SECRET_KEY and APP_SECRET_ENCRYPTION_KEY, pointed at this machine's
-    PostgreSQL and Redis."""
-    dot_env = {
-        "SECRET_KEY": "compose-test-" + uuid.uuid4().hex,
-        "APP_SECRET_ENCRYPTION_KEY": "u6T3kqk2C3WnHQ1sCwqY3v8uZ7c1Cf2mM8b0o9yq6gA=",
-        "PORTAL_BASE_URL": "http://localhost:8000",
-    }
-
-    def interpolate(value: str) -> str:
-        def one(match):
-            name, operator, default = match.group(1), match.group(2), match.group(3)
-            if name in dot_env:
-                return dot_env[name]
-            if operator == ":?":
-                raise AssertionError(f"compose needs {name}: {default}")
-            return default or ""
-
-        return re.sub(r"\$\{(\w+)(:-|:\?)?([^}]*)\}", one, str(value))
-
-    environment = {k: interpolate(v) for k, v in compose()["x-app"]["environment"].items()}
-    environment.update(DATABASE_URL=database_url, REDIS_URL=redis_url, VAR_DIR=str(var_dir))
-    keep = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
-    return {**keep, **dot_env, **environment}
-
-
 @pytest.fixture(scope="module")
 def stack_database():
     """A database of its own, as the stack's PostgreSQL would hold (not the test database)."""
-    server = dj_database_url.parse(DATABASE_URL)
-    name = f"pc_compose_{uuid.uuid4().hex[:8]}"
-    admin = psycopg.connect(
-        host=server["HOST"] or "127.0.0.1",
-        port=server["PORT"] or 5432,
-        user=server["USER"] or "postgres",
-        password=server["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    admin.execute(f'CREATE DATABASE "{name}"')
-    user = server["USER"] or "postgres"
-    host = server["HOST"] or "127.0.0.1"
-    yield f"postgres://{user}@{host}:{server['PORT'] or 5432}/{name}"
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    with own_database("pc_compose") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +64,7 @@ def migrated_stack(stack_database, tmp_path_factory):
 
 
 def gunicorn_line(port: int) -> list[str]:
-    line = command_line("web")
+    line = command_line("web1")
     assert "0.0.0.0:8000" in line, line
     return [f"127.0.0.1:{port}" if arg == "0.0.0.0:8000" else arg for arg in line]
 
