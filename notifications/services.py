@@ -42,6 +42,9 @@ def unread_count(user) -> int:
 
 
 def forget_unread_count(user_id: int) -> None:
-    """Drop the cached count once the surrounding transaction commits (now, outside one)."""
+    """Drop the cached count now, for what this transaction reads next, and again once it
+    commits, in case another request cached the count it saw before the commit."""
     if settings.NOTIFICATION_UNREAD_CACHE_SECONDS:
-        transaction.on_commit(partial(cache.delete, _unread_key(user_id)), robust=True)
+        key = _unread_key(user_id)
+        cache.delete(key)
+        transaction.on_commit(partial(cache.delete, key), robust=True)

@@ -58,12 +58,18 @@ def request_roles(request) -> list:
 
 
 def forget_user(user_id: int) -> None:
+    """Drop the partner's roles now (what this transaction reads next) and again once it
+    commits (another request may have cached what it saw before the commit)."""
     if settings.PARTNER_ROLES_CACHE_SECONDS:
-        transaction.on_commit(partial(cache.delete, _user_key(user_id)), robust=True)
+        key = _user_key(user_id)
+        cache.delete(key)
+        transaction.on_commit(partial(cache.delete, key), robust=True)
 
 
 def forget_catalog() -> None:
+    """A new catalog token now and again on commit: no entry made before either is trusted."""
     if settings.PARTNER_ROLES_CACHE_SECONDS:
+        cache.set(CATALOG_KEY, uuid.uuid4().hex, None)
         transaction.on_commit(partial(cache.set, CATALOG_KEY, uuid.uuid4().hex, None), robust=True)
 
 

@@ -10,16 +10,63 @@ The memory is per process: a process that dies first leaves such an entry to exp
 session (README "State shared between nodes").
 """
 
+import logging
 import threading
+from typing import Any
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
-from django.core.cache.backends.base import BaseCache
+
+logger = logging.getLogger(__name__)
 
 _missed: set[str] = set()
 _lock = threading.Lock()
 
 
+class _TolerantCache:
+    """The session cache as cached_db uses it, where a call that raises is a miss.
+
+    partner_center.cache already answers misses when Redis is down; this keeps sign-in and
+    sign-out working whatever a cache backend raises (Django's cached_db lets a failing
+    delete or read-through set escape): the database holds every session anyway.
+    """
+
+    def __init__(self, cache: Any) -> None:
+        self._cache = cache
+        self.failed = False
+
+    @property
+    def outage(self) -> Any:
+        return getattr(self._cache, "outage", None)
+
+    def _call(self, name: str, default: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._cache, name)(*args, **kwargs)
+        except Exception as error:
+            self.failed = True
+            logger.warning(
+                "Session cache %s failed (%s); the database answers.", name, type(error).__name__
+            )
+            return default
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._call("get", default, key, default)
+
+    def set(self, key: str, value: Any, timeout: Any = None) -> None:
+        self._call("set", None, key, value, timeout)
+
+    def delete(self, key: str) -> bool:
+        return self._call("delete", False, key)
+
+    def delete_many(self, keys: list[str]) -> None:
+        self._call("delete_many", None, keys)
+
+    def __contains__(self, key: str) -> bool:
+        return self._call("has_key", False, key)
+
+
 def _cache_down(cache) -> bool:
+    if getattr(cache, "failed", False):
+        return True
     outage = getattr(cache, "outage", None)
     return outage is not None and outage.down()
 
@@ -37,7 +84,11 @@ def _repair(cache) -> None:
 
 
 class SessionStore(CachedDBStore):
-    _cache: BaseCache  # set by CachedDBStore.__init__
+    _cache: Any  # CachedDBStore's cache, wrapped
+
+    def __init__(self, session_key: str | None = None) -> None:
+        super().__init__(session_key)
+        self._cache = _TolerantCache(self._cache)
 
     def _remember_if_missed(self, session_key: str | None) -> None:
         if session_key and _cache_down(self._cache):

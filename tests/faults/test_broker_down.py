@@ -36,6 +36,13 @@ def broker_back() -> None:
     broker_outage().reset()
 
 
+def deliveries(callbacks) -> list:
+    """The on-commit callbacks that queue an email (others drop cached counts, say)."""
+    return [
+        c for c in callbacks if getattr(getattr(c, "func", c), "__name__", "") == "queue_delivery"
+    ]
+
+
 @pytest.fixture(params=["refused", "hung"])
 def broker_fault(request):
     """The two ways a broker is down: nothing listens, or it accepts and never answers."""
@@ -58,7 +65,7 @@ def test_approve_answers_within_budget_and_the_sweep_delivers_once(
 
     # then: decided at once, the email waits in the outbox
     assert response.status_code == 302
-    assert len(queued) == 1
+    assert len(deliveries(queued)) == 1
     assert elapsed < BUDGET_SECONDS
     application.refresh_from_db()
     assert application.state == "approved"
@@ -99,7 +106,7 @@ def test_bulk_approve_decides_each_row_and_names_them(
 
     # then: every row decided on its own, and the reviewer is told which
     assert response.status_code == 302
-    assert len(queued) == 2
+    assert len(deliveries(queued)) == 2
     assert elapsed < BUDGET_SECONDS
     states = dict(Application.objects.filter(pk__in=pks).values_list("pk", "state"))
     assert states == dict.fromkeys(pks, "approved")

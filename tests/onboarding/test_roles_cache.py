@@ -68,7 +68,7 @@ def test_an_approval_shows_in_the_shell_on_the_next_page(
     assert menu_heading(alice_client) == "Seller Service Partner"
 
 
-def test_the_entry_is_dropped_only_when_the_change_commits(
+def test_an_entry_cached_before_the_commit_is_dropped_by_the_commit(
     cached, alice, rita, django_capture_on_commit_callbacks
 ):
     # given
@@ -78,11 +78,16 @@ def test_the_entry_is_dropped_only_when_the_change_commits(
         submit_application(application_id=application.pk, by=alice)
     assert [r.held for r in roles_cache.shell_roles(alice)] == [0]
 
-    # when: approved, not committed yet
+    stale = cache.get(roles_cache._user_key(alice.pk))
+
+    # when: approved, not committed yet; another page, which cannot see the approval yet,
+    # caches the roles it saw
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         decide_application(application_id=application.pk, by=rita, approve=True, reason="")
+        assert cache.get(roles_cache._user_key(alice.pk)) is None  # dropped at once
+    cache.set(roles_cache._user_key(alice.pk), stale, 60)
 
-    # then
+    # then: served stale until the commit, which drops it
     assert [r.held for r in roles_cache.shell_roles(alice)] == [0]
     for callback in callbacks:
         callback()
