@@ -12,6 +12,7 @@ PARTNER_ROLES_CACHE_SECONDS is 0 and every page asks the database.
 What decides (switching role, submitting) always reads the database.
 """
 
+import logging
 import uuid
 from functools import partial
 
@@ -20,6 +21,8 @@ from django.core.cache import cache
 from django.db import transaction
 
 from .models import partner_roles_of
+
+logger = logging.getLogger(__name__)
 
 CATALOG_KEY = "onboarding:roles:catalog"
 
@@ -33,6 +36,16 @@ def shell_roles(user) -> list:
     seconds = settings.PARTNER_ROLES_CACHE_SECONDS
     if not seconds:
         return list(partner_roles_of(user))
+    try:
+        return _cached_roles(user, seconds)
+    except Exception as error:  # a backend that raises (partner_center.cache answers misses)
+        logger.warning(
+            "Partner roles cache failed (%s); read from the database.", type(error).__name__
+        )
+        return list(partner_roles_of(user))
+
+
+def _cached_roles(user, seconds: int) -> list:
     key = _user_key(user.pk)
     found = cache.get_many([CATALOG_KEY, key])
     catalog = found.get(CATALOG_KEY)
@@ -57,19 +70,26 @@ def request_roles(request) -> list:
     return roles
 
 
+def _drop(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception as error:  # the commit's own drop (robust) is tried again
+        logger.warning("Partner roles cache failed (%s) to drop %s.", type(error).__name__, key)
+
+
 def forget_user(user_id: int) -> None:
     """Drop the partner's roles now (what this transaction reads next) and again once it
     commits (another request may have cached what it saw before the commit)."""
     if settings.PARTNER_ROLES_CACHE_SECONDS:
         key = _user_key(user_id)
-        cache.delete(key)
+        _drop(key)
         transaction.on_commit(partial(cache.delete, key), robust=True)
 
 
 def forget_catalog() -> None:
     """A new catalog token now and again on commit: no entry made before either is trusted."""
     if settings.PARTNER_ROLES_CACHE_SECONDS:
-        cache.set(CATALOG_KEY, uuid.uuid4().hex, None)
+        _drop(CATALOG_KEY)
         transaction.on_commit(partial(cache.set, CATALOG_KEY, uuid.uuid4().hex, None), robust=True)
 
 
