@@ -85,6 +85,20 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=16, choices=settings.LANGUAGES, blank=True
     )
+    # SPEC §8.1: a partner account is a team. The user who signed up *is* the account (its
+    # main account) and owns everything the partner has; a team member points here at the
+    # main account it works for, and owns nothing itself. Null: a main account.
+    account = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="team_members",
+        verbose_name=_("member of the account"),
+    )
+    # Part of the session hash: changing it ends every session of the user at their next
+    # request (a member removed from the team, SPEC §8.2), as a password change does.
+    session_stamp = models.CharField(max_length=32, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -110,6 +124,29 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def is_team_member(self) -> bool:
+        """A member of someone else's partner account (not a main account)."""
+        return self.account_id is not None
+
+    @property
+    def holder(self) -> "User":
+        """The partner account this user acts for: its own, or the main account's."""
+        return self.account if self.account_id is not None else self  # type: ignore[return-value]
+
+    def get_session_auth_hash(self) -> str:
+        # Unchanged for users whose stamp was never set, so no session ends on upgrade.
+        if not self.session_stamp:
+            return super().get_session_auth_hash()
+        return salted_hmac(
+            "accounts.User.session", self.password + self.session_stamp, algorithm="sha256"
+        ).hexdigest()
+
+    def end_sessions(self) -> None:
+        """End every session of this user at their next request, on every node."""
+        self.session_stamp = secrets.token_hex(16)
+        User.objects.filter(pk=self.pk).update(session_stamp=self.session_stamp)
 
     @property
     def is_us_center(self) -> bool:
@@ -173,9 +210,11 @@ class User(AbstractUser):
 
     def ensure_can_write(self) -> None:
         """The one rule "a blacklisted account writes nothing": services call this before any
-        write (directly or through `accounts.services.writes`), so the shell and tasks obey it."""
-        if self.is_blacklisted:
-            raise AccountBlacklisted(self)
+        write (directly or through `accounts.services.writes`), so the shell and tasks obey it.
+        A team member writes for the main account, so the account's blacklist is theirs."""
+        holder = self.holder
+        if holder.is_blacklisted:
+            raise AccountBlacklisted(holder)
 
     def has_verified_email(self) -> bool:
         from allauth.account.models import EmailAddress
@@ -235,16 +274,42 @@ class AccountBlacklisted(PermissionDenied):
 
 
 class AccountEvent(models.Model):
-    """An append-only log of what happened to an account and who did it (after Zulip's
-    RealmAuditLog). It will grow into the team security log: add an event type, not a model.
+    """SPEC §8.5: the security log, one append-only table of what happened to a partner
+    account, who did it, to whom and from where (after Zulip's RealmAuditLog).
 
-    Rows are written only by the model methods that make the change, in their transaction;
-    nothing updates or deletes them (the admin shows them read-only).
+    `user` is the partner account (its main account) the event belongs to; `acting_user` who
+    did it (a member, staff, or None for the system); `target_user` the person it was done
+    to, when that is someone else (the member invited, removed, given a role). Rows are
+    written by the code that makes the change, in its transaction; nothing edits them.
     """
 
     class Type(models.TextChoices):
+        SIGNED_UP = "signed_up", _("Signed up")
+        LOGIN_EMAIL_CHANGED = "login_email_changed", _("Login email changed")
+        PHONE_CHANGED = "phone_changed", _("Phone number changed")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        MFA_ADDED = "mfa_added", _("Two-factor sign-in added")
+        MFA_REMOVED = "mfa_removed", _("Two-factor sign-in removed")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
+        RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("Recovery codes renewed")
+        TEAM_MFA_CHANGED = "team_mfa_changed", _("Two-factor requirement changed")
+        MEMBER_INVITED = "member_invited", _("Member invited")
+        INVITATION_RESENT = "invitation_resent", _("Invitation resent")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        MEMBER_JOINED = "member_joined", _("Member joined")
+        MEMBER_LEFT = "member_left", _("Member left")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        MEMBER_ROLE_CHANGED = "member_role_changed", _("Member's role changed")
+        ROLE_CREATED = "role_created", _("Role created")
+        ROLE_EDITED = "role_edited", _("Role edited")
+        ROLE_DELETED = "role_deleted", _("Role deleted")
+        SECRET_REVEALED = "secret_revealed", _("App secret revealed")
+        SECRET_ROTATED = "secret_rotated", _("App secret rotated")
         BLACKLIST_SET = "blacklist_set", _("Blacklist set")
         BLACKLIST_LIFTED = "blacklist_lifted", _("Blacklist lifted")
+        APPEAL_FILED = "appeal_filed", _("Appeal filed")
+        APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: blacklist upheld")
+        APPEAL_LIFTED = "appeal_lifted", _("Appeal decided: blacklist lifted")
 
     event_type = models.CharField(_("event"), max_length=40, choices=Type.choices)
     user = models.ForeignKey(
@@ -258,6 +323,17 @@ class AccountEvent(models.Model):
         related_name="+",
         verbose_name=_("done by"),
     )
+    target_user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done to"),
+    )
+    # What the event was about, as the partner reads it (an app's name and key, an email
+    # invited, a role's name): kept as text so the row still reads after the thing is gone.
+    target = models.CharField(_("about"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
@@ -266,7 +342,10 @@ class AccountEvent(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("account event")
         verbose_name_plural = _("account events")
-        indexes = [models.Index(fields=["user", "created_at"])]
+        indexes = [
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["user", "event_type", "created_at"], name="accounts_event_type"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()}: {self.user_id}"
@@ -280,11 +359,16 @@ class AccountEvent(models.Model):
         acting_user: User | None,
         ip: str | None = None,
         details: dict | None = None,
+        target_user: User | None = None,
+        target: str = "",
     ) -> "AccountEvent":
+        """Append one row. `user` may be a team member: the row goes to their account."""
         return cls.objects.create(
             event_type=event_type,
-            user=user,
+            user=user.holder,
             acting_user=acting_user,
+            target_user=target_user,
+            target=str(target)[:255],
             ip=ip,
             details=details or {},
         )

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "categories",
+    "teams",
     "reviews",
     "notifications",
     "onboarding",

@@ -99,6 +99,26 @@ def us_user(db):
     return make_user(email="usa@example.com", center=Center.US)
 
 
+def make_member(
+    *, account: User, email: str, role: str | dict = "administrator", **extra
+) -> User:
+    """A user who works for `account` (its team), with a built-in role (by key) or a role of
+    the account made from {module: level}."""
+    from teams.models import Membership, Role
+
+    user = make_user(email=email, **extra)
+    if isinstance(role, str):
+        team_role = Role.objects.builtin(role)
+    else:
+        team_role = Role.objects.create(
+            account=account, name=f"Role {Role.objects.count() + 1}", permissions=role
+        )
+    user.account = account
+    user.save(update_fields=["account"])
+    Membership.objects.create(user=user, role=team_role, invited_by=account)
+    return user
+
+
 @pytest.fixture
 def alice_client(client, alice):
     client.force_login(alice)

@@ -27,13 +27,17 @@ APPS = [
     "referrals",
     "reviews",
     "sellers",
+    "teams",
 ]
 # The top floor: may import everything, so its imports are no edges.
 TOP_FLOOR = {"partner_center", "demo", "bench"}
 TOP_FLOOR_COMMANDS = {"seed_demo", "bench_data"}
 
 _GROUND = {"categories", "reviews"}
-_ONBOARDING = {"accounts", "categories", "reviews", "notifications"}
+# A partner account is a team (SPEC §8): the teams app sits on accounts, and every app that
+# scopes by account or checks a member's module reads it.
+_TEAMS = {"accounts", "categories"}
+_ONBOARDING = {"accounts", "categories", "reviews", "notifications", "teams"}
 # Compliance reviews partners onboarding has made: it sits above onboarding.
 _COMPLIANCE = _ONBOARDING | {"onboarding"}
 # Sellers (the Seller Center stand-in) is a leaf: seller verification talks to it.
@@ -45,7 +49,8 @@ ALLOWED = {
     "reviews": set(),
     "sellers": set(),
     "accounts": _GROUND,
-    "notifications": {"accounts", "categories"},
+    "teams": _TEAMS,
+    "notifications": {"accounts", "categories", "teams"},
     "onboarding": _ONBOARDING,
     "compliance": _COMPLIANCE,
     "apps_services": _APPS_SERVICES,
