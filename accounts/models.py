@@ -98,7 +98,9 @@ class User(AbstractUser):
     )
     # Part of the session hash: changing it ends every session of the user at their next
     # request (a member removed from the team, SPEC §8.2), as a password change does.
-    session_stamp = models.CharField(max_length=32, blank=True, editable=False)
+    session_stamp = models.CharField(
+        max_length=32, blank=True, default="", db_default="", editable=False
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
