@@ -29,6 +29,10 @@ def compliance(request):
     """The developer's compliance and legal review: questionnaire, then security review."""
     review = ComplianceReview.of(request.user.holder)
     context = _compliance_context(review)
+    # The account's writes: not blacklisted, and the user's role manages the profile.
+    context["can_write"] = not review.user.is_blacklisted and may(
+        request.user, Module.PROFILE, Access.MANAGE
+    )
     if review.questionnaire_requested_at:
         context["questionnaire"] = emails.questionnaire_text(review.questionnaire_region)
     return render(request, "compliance/compliance_overview.html", context)

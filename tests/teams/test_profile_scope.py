@@ -331,3 +331,18 @@ def test_a_member_reads_the_accounts_roles_and_sees_an_approval_at_once(
         application.category.role.code
     ]
     assert cache.get(roles_cache._user_key(member.pk)) is None
+
+
+def test_a_viewer_is_not_offered_the_questionnaire_request(client, alice):
+    # given
+    make_developer(alice, region="UK")
+    viewer = make_member(account=alice, email="viewer@alice.example", role="viewer")
+    manager = make_member(account=alice, email="pm@alice.example", role=PROFILE_MANAGER)
+
+    # when
+    viewers = login(client, viewer).get("/onboarding/compliance/").content.decode()
+    managers = login(client, manager).get("/onboarding/compliance/").content.decode()
+
+    # then
+    assert "/onboarding/compliance/questionnaire/" not in viewers
+    assert "/onboarding/compliance/questionnaire/" in managers
