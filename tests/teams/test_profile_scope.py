@@ -5,6 +5,7 @@ nothing of the account (404)."""
 import pytest
 from django.core.cache import cache
 
+from categories.models import Market, ServiceCategory
 from compliance.models import ComplianceReview
 from onboarding import roles_cache
 from onboarding.models import Application, CompanyEntity, PendingUpload
@@ -16,6 +17,7 @@ from tests.onboarding.conftest import (  # noqa: F401 (autouse fixtures)
     complete_entity,
     make_application,
 )
+from tests.onboarding.test_get_started import ids, region_id
 from tests.onboarding.test_partner_pages import category_post, entity_post
 
 PROFILE_MANAGER = {"profile": 2}
@@ -346,3 +348,25 @@ def test_a_viewer_is_not_offered_the_questionnaire_request(client, alice):
     # then
     assert "/onboarding/compliance/questionnaire/" not in viewers
     assert "/onboarding/compliance/questionnaire/" in managers
+
+
+def test_a_member_starts_applications_for_the_account(client, alice):
+    # given
+    member = make_member(account=alice, email="pm@alice.example", role=PROFILE_MANAGER)
+    login(client, member)
+
+    # when: Get Started, then "Save for later" on the batch page
+    response = client.post(
+        "/onboarding/get-started/?type=tsp",
+        {
+            "region": region_id("UK"),
+            "markets": ids(Market, "UK"),
+            "categories": ids(ServiceCategory, "live-management"),
+        },
+    )
+    saved = client.post(response.url, {"action": "save"})
+
+    # then: the drafts and the entity are the account's
+    assert saved.status_code == 302
+    assert Application.objects.get().user == alice
+    assert CompanyEntity.objects.get().user == alice
