@@ -76,7 +76,9 @@ def app_permissions(user) -> dict[str, bool]:
         "manage": may(user, Module.APPS, Access.MANAGE),
         "secrets": may(user, Module.SECRETS, Access.MANAGE),
         "authorizations": may(user, Module.AUTHORIZATIONS),
+        "manage_authorizations": may(user, Module.AUTHORIZATIONS, Access.MANAGE),
         "webhooks": may(user, Module.WEBHOOKS),
+        "manage_webhooks": may(user, Module.WEBHOOKS, Access.MANAGE),
     }
 
 
