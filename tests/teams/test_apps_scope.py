@@ -6,13 +6,13 @@ from django.urls import reverse
 
 from accounts.models import AccountEvent
 from apps_services import services
-from apps_services.models import App, AppEvent, AppState
+from apps_services.models import App, AppEvent, AppState, SellerBinding
 from open_api.models import Authorization, WebhookDelivery
 from teams.permissions import NotPermitted
 from tests.apps_services.conftest import make_app, make_developer
 from tests.apps_services.test_create import form_data
 from tests.open_api.conftest import SAM_SHOP, authorize, seller_login
-from tests.sellers.conftest import make_seller
+from tests.sellers.conftest import SELLER_PASSWORD, make_seller
 
 from ..conftest import make_member
 
@@ -290,3 +290,24 @@ def test_a_member_with_webhooks_reaches_the_test_event_of_the_accounts_app(app, 
     assert "Set a Webhook URL on the app first" in response.text
     assert reverse("open_api:app-webhooks", args=[app.pk]) in response.text
     assert reverse("open_api:app-authorizations", args=[app.pk]) not in response.text
+
+
+def test_a_member_with_profile_verifies_the_accounts_seller_account_with_its_login(
+    alice, client, settings
+):
+    # given: the seller account logs in with Alice's email, the account's login
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    make_seller(email=alice.email, shop_ids=(SAM_SHOP,))
+    member = make_member(account=alice, email="ops@example.com", role={"profile": 2})
+    logged_in(client, member)
+
+    # when
+    response = client.post(
+        reverse("apps_services:seller-verification"),
+        {"login": alice.email, "password": SELLER_PASSWORD},
+    )
+
+    # then
+    assert response.status_code == 302
+    binding = SellerBinding.objects.get()
+    assert (binding.partner, binding.own_shop_id) == (alice, SAM_SHOP)
