@@ -98,9 +98,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.center_middleware",
     "accounts.middleware.blacklist_middleware",
-    # SPEC §8.4: staff without two-factor sign-in are kept out of the admin (REQUIRE_STAFF_MFA),
-    # members out of the portal when their account requires it. In teams: it reads the rule.
-    "teams.middleware.two_factor_middleware",
+    "teams.middleware.two_factor_middleware",  # SPEC §8.4: 2FA for staff in /admin/, teams
 ]
 
 ROOT_URLCONF = "partner_center.urls"
@@ -409,20 +407,10 @@ for _rate_setting in (
     if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_rate_setting]):
         raise RuntimeError(f"{_rate_setting} must read like 50/s or 5/15m.")
 
-# allauth's two-factor code stage counts wrong codes under its "login_failed" action, keyed by
-# the account only (never by IP): the same per-account budget as wrong passwords. Passwords
-# are not counted here (AccountAdapter.pre_authenticate uses the portal's throttle instead).
-ACCOUNT_RATE_LIMITS["login_failed"] = f"{LOGIN_FAILURES_PER_ACCOUNT}/key"
-
-# --- Two-factor sign-in (SPEC §8.4, allauth.mfa) ----------------------------------------
-# An authenticator app (TOTP) and single-use recovery codes. No WebAuthn: its pages run
-# inline scripts (the CSP forbids them) and it needs the fido2 package.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = "Partner Center"
-# Staff open the admin only with an authenticator app, and sign in to it through the portal's
-# login with its code stage. Off with DEBUG on (the demo reviewer logs in with a password).
-REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", not DEBUG)
-
+# SPEC §8.4: an authenticator app and recovery codes (WebAuthn's pages run inline scripts).
+MFA_SUPPORTED_TYPES, MFA_TOTP_ISSUER = ["totp", "recovery_codes"], "Partner Center"
+REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", not DEBUG)  # /admin/ needs 2FA (README)
+ACCOUNT_RATE_LIMITS["login_failed"] = f"{LOGIN_FAILURES_PER_ACCOUNT}/key"  # wrong 2FA codes
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGIN_URL = "account_login"
 
