@@ -383,3 +383,20 @@ def test_a_second_login_in_the_same_period_needs_the_next_code(client, alice, ti
     # then a code works once
     assert replay.status_code == 200
     assert fresh.status_code == 302
+
+
+def test_wrong_codes_lock_the_code_stage_for_the_account(client, alice, settings):
+    # given alice's password is known, her authenticator app is not
+    secret = give_totp(alice)
+    log_in(client, alice.email)
+    wrong = "000000" if totp_code(secret) != "000000" else "111111"
+
+    # when the guesser spends the account's budget of wrong codes
+    for _ in range(5):
+        enter_code(client, wrong)
+    response = enter_code(client, totp_code(secret))
+
+    # then even the right code is refused for the rest of the window
+    assert response.status_code == 200
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
