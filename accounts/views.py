@@ -1,3 +1,4 @@
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -78,6 +79,25 @@ def profile(request):
         "account_tabs": may(request.user, Module.PROFILE),
     }
     return render(request, "accounts/profile.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def security(request):
+    """SPEC §8.4: the account's two-factor sign-in, set up and managed on allauth's pages."""
+    authenticators = {a.type: a for a in Authenticator.objects.filter(user=request.user)}
+    recovery_codes = authenticators.get(Authenticator.Type.RECOVERY_CODES)
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "totp": authenticators.get(Authenticator.Type.TOTP),
+            "recovery_codes": recovery_codes,
+            "recovery_codes_left": (
+                len(recovery_codes.wrap().get_unused_codes()) if recovery_codes else 0
+            ),
+        },
+    )
 
 
 def _pending_code(user, purpose):

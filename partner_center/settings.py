@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "phonenumber_field",
     "csp",
     "accounts",
@@ -97,6 +98,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.center_middleware",
     "accounts.middleware.blacklist_middleware",
+    "teams.middleware.two_factor_middleware",  # SPEC §8.4: 2FA for staff in /admin/, teams
 ]
 
 ROOT_URLCONF = "partner_center.urls"
@@ -405,6 +407,10 @@ for _rate_setting in (
     if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_rate_setting]):
         raise RuntimeError(f"{_rate_setting} must read like 50/s or 5/15m.")
 
+# SPEC §8.4: an authenticator app and recovery codes (WebAuthn's pages run inline scripts).
+MFA_SUPPORTED_TYPES, MFA_TOTP_ISSUER = ["totp", "recovery_codes"], "Partner Center"
+REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", not DEBUG)  # /admin/ needs 2FA (README)
+ACCOUNT_RATE_LIMITS["login_failed"] = f"{LOGIN_FAILURES_PER_ACCOUNT}/key"  # wrong 2FA codes
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGIN_URL = "account_login"
 

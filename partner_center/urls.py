@@ -32,6 +32,8 @@ urlpatterns = [
     path("account/password/set/", allauth_change_redirect, {"what": "password"}),
     # A blacklisted account may still log out (SPEC §3.14): allauth's view, marked.
     path("account/logout/", allowed_when_blacklisted(logout), name="account_logout"),
+    # SPEC §8.4: My Account › Security is the two-factor overview; allauth's own lands there.
+    path("account/2fa/", RedirectView.as_view(pattern_name="accounts:security")),
     path("account/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("catalog/", include("categories.urls")),

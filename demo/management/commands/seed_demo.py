@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -34,6 +35,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo ready."))
         self.stdout.write(f"  Portal            {base_url}/")
         self.stdout.write(f"  Reviewer admin    {base_url}/admin/")
+        if settings.REQUIRE_STAFF_MFA:
+            self.stdout.write(
+                "  (REQUIRE_STAFF_MFA is on: the reviewer activates an authenticator app at "
+                f"{base_url}/my-account/security/ before the admin opens)"
+            )
         self.stdout.write("Logins (Partner Center, except `seller`: Seller Center stand-in):")
         for key, value in result.items():
             if isinstance(value, dict) and "password" in value:
