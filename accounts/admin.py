@@ -1,8 +1,11 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,6 +13,7 @@ from partner_center.throttle import client_ip
 from reviews.admin import EstimatedCountPaginator
 
 from .models import AccountEvent, User, VerificationCode
+from .security_log import detail_items
 
 
 class BlacklistReasonForm(forms.Form):
@@ -21,7 +25,7 @@ class AccountEventInline(admin.TabularInline):
 
     model = AccountEvent
     fk_name = "user"
-    fields = ("created_at", "event_type", "acting_user", "ip", "details")
+    fields = ("created_at", "event_type", "acting_user", "target_user", "target", "ip", "details")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -115,12 +119,35 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(AccountEvent)
 class AccountEventAdmin(admin.ModelAdmin):
-    """Append-only: written by the account's own methods, never added, changed or deleted."""
+    """The security log of every account, read-only: rows are written by the code that makes
+    each change and never added, changed or deleted (see AccountEvent)."""
 
-    list_display = ("created_at", "event_type", "user", "acting_user", "ip")
-    list_filter = ("event_type",)
-    search_fields = ("user__email", "acting_user__email")
-    list_select_related = ("user", "acting_user")
+    list_display = (
+        "created_at",
+        "event_type",
+        "user",
+        "acting_user",
+        "target_summary",
+        "ip",
+        "details_summary",
+    )
+    list_filter = ("event_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("user__email", "acting_user__email", "target_user__email", "target")
+    list_select_related = ("user", "acting_user", "target_user")
+    fields = (
+        "created_at",
+        "event_type",
+        "user",
+        "acting_user",
+        "target_user",
+        "target",
+        "ip",
+        "details_pretty",
+    )
+    readonly_fields = fields
+    show_full_result_count = False
+    list_per_page = 50
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
         return False
@@ -130,6 +157,20 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("about"))
+    def target_summary(self, event):
+        return " · ".join(p for p in (str(event.target_user or ""), event.target) if p) or "—"
+
+    @admin.display(description=_("details"))
+    def details_summary(self, event):
+        return "; ".join(f"{label}: {text}" for label, text in detail_items(event)) or "—"
+
+    @admin.display(description=_("details"))
+    def details_pretty(self, event):
+        return format_html(
+            "<pre>{}</pre>", json.dumps(event.details, indent=2, ensure_ascii=False, sort_keys=True)
+        )
 
 
 @admin.register(VerificationCode)
