@@ -79,6 +79,7 @@ DETAIL_LABELS = {
 DETAIL_VALUES = {
     ("via", "code"): _("My Account, with a verification code"),
     ("via", "reset"): _("password reset link"),
+    ("via", "admin"): _("Partner Center staff, in the admin"),
 }
 
 
@@ -118,7 +119,7 @@ def detail_items(event: AccountEvent) -> list[tuple[str, str]]:
 
 
 def _detail_text(key: str, value) -> str:
-    if (key, value) in DETAIL_VALUES:
+    if isinstance(value, str) and (key, value) in DETAIL_VALUES:
         return str(DETAIL_VALUES[key, value])
     if value in (None, ""):
         return "—"

@@ -246,6 +246,21 @@ def test_the_log_lists_the_accounts_events_newest_first_in_words(alice_client, a
     assert '{"reason"' not in text
 
 
+def test_nested_details_read_as_words(alice_client, alice):
+    record(
+        Type.ROLE_EDITED,
+        user=alice,
+        acting_user=alice,
+        target="Ops",
+        details={"permissions": {"apps": 2, "secrets": 0}, "modules": ["apps", "team"]},
+    )
+
+    response = alice_client.get(LOG_URL)
+
+    [(_event, _actor, details)] = response.context["rows"]
+    assert details == [("permissions", "apps: 2, secrets: 0"), ("modules", "apps, team")]
+
+
 def test_the_log_shows_only_the_accounts_own_events(alice_client, alice, bob):
     # given
     record(Type.PASSWORD_CHANGED, user=alice, acting_user=alice)
@@ -532,6 +547,49 @@ def test_staff_read_the_log_in_the_admin_but_cannot_change_it(admin_client, alic
     assert "&quot;reason&quot;: &quot;three rejections&quot;" in detail.text
     assert post.status_code == 403
     assert AccountEvent.objects.get(pk=event.pk).ip == IP
+
+
+def test_staff_changing_a_login_email_in_the_admin_is_recorded(admin_client, admin_user, alice):
+    # given
+    page = admin_client.get(f"/admin/accounts/user/{alice.pk}/change/")
+    data = {k: v for k, v in page.context["adminform"].form.initial.items() if v is not None}
+    data.update(
+        {
+            "email": "alice.new@example.com",
+            "phone": "",
+            "account_events-TOTAL_FORMS": "0",
+            "account_events-INITIAL_FORMS": "0",
+        }
+    )
+    data.pop("groups", None)
+    data.pop("user_permissions", None)
+    data.pop("active_role", None)
+
+    # when
+    response = admin_client.post(f"/admin/accounts/user/{alice.pk}/change/", data, REMOTE_ADDR=IP)
+
+    # then
+    assert response.status_code == 302
+    event = alice.account_events.get()
+    assert event.event_type == Type.LOGIN_EMAIL_CHANGED
+    assert (event.acting_user, event.ip) == (admin_user, IP)
+    assert event.details == {"old": "alice@example.com", "new": "alice.new@example.com"}
+
+
+def test_staff_setting_a_password_in_the_admin_is_recorded(admin_client, admin_user, alice):
+    url = f"/admin/accounts/user/{alice.pk}/password/"
+
+    admin_client.post(url, {"password1": "short", "password2": "other"})  # refused
+    response = admin_client.post(
+        url,
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+        REMOTE_ADDR=IP,
+    )
+
+    assert response.status_code == 302
+    event = alice.account_events.get()
+    assert (event.event_type, event.acting_user) == (Type.PASSWORD_CHANGED, admin_user)
+    assert event.details == {"via": "admin"}
 
 
 def test_the_admin_lists_filters_by_event_type_and_date(admin_client, alice):
