@@ -356,8 +356,9 @@ class AccountEvent(models.Model):
     * the database (migration 0009's triggers, PostgreSQL and SQLite): an UPDATE that changes
       any column is refused, except `acting_user`/`target_user` becoming NULL, which is what
       Django's SET_NULL does when that person's user is deleted (the row stays, "done by"
-      reads "deleted user"). So `save()` of a changed row, `_base_manager.update()` and raw
-      SQL all fail with IntegrityError;
+      reads "System"; PostgreSQL checks at commit that the user is really gone). So
+      `save()` of a changed row, `_base_manager.update()` and raw SQL all fail with
+      IntegrityError;
     * deleting: on PostgreSQL a deferred trigger refuses, at commit, the deletion of an event
       whose account still exists; so only erasing the account itself (its cascade) removes
       its log. SQLite has no deferred triggers: there deletion is refused by the ORM only;

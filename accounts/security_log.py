@@ -110,9 +110,13 @@ def actor_label(event: AccountEvent) -> str:
 
 
 def detail_items(event: AccountEvent) -> list[tuple[str, str]]:
-    """The details as (label, text) pairs, in the order they were recorded."""
+    """The details as (label, text) pairs: the known keys in DETAIL_LABELS' order, then the
+    others alphabetically (PostgreSQL's jsonb keeps no order of its own)."""
+    order = {key: n for n, key in enumerate(DETAIL_LABELS)}
+    details = event.details or {}
     items = []
-    for key, value in (event.details or {}).items():
+    for key in sorted(details, key=lambda k: (order.get(k, len(order)), k)):
+        value = details[key]
         label = DETAIL_LABELS.get(key, key.replace("_", " "))
         items.append((str(label), _detail_text(key, value)))
     return items
@@ -126,7 +130,9 @@ def _detail_text(key: str, value) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, dict):
-        return ", ".join(f"{k.replace('_', ' ')}: {_detail_text(k, v)}" for k, v in value.items())
+        return ", ".join(
+            f"{k.replace('_', ' ')}: {_detail_text(k, v)}" for k, v in sorted(value.items())
+        )
     if isinstance(value, list):
         return ", ".join(_detail_text(key, item) for item in value)
     return str(value)

@@ -1,7 +1,8 @@
 """The security log is append-only in the database itself (see AccountEvent's docstring).
 
 UPDATE: refused when it changes any column, except acting_user_id / target_user_id set to
-NULL (Django's SET_NULL when that user is deleted). Both engines.
+NULL (Django's SET_NULL when that user is deleted). Both engines. PostgreSQL also checks at
+commit that a person cleared that way is really gone.
 
 DELETE: PostgreSQL checks at commit (a deferred constraint trigger) that the event's account
 is gone too, so only erasing the account removes its log. SQLite has no deferred triggers.
@@ -59,7 +60,32 @@ POSTGRESQL = [
     FOR EACH ROW EXECUTE FUNCTION accounts_accountevent_refuse_delete()
     """,
 ]
+# The same at commit for the two people: one may become NULL only if that user is gone
+# (Django's SET_NULL clears the column before it deletes the user row).
+POSTGRESQL += [
+    f"""
+    CREATE FUNCTION accounts_accountevent_refuse_unlink() RETURNS trigger AS $$
+    BEGIN
+        IF (OLD.acting_user_id IS NOT NULL AND NEW.acting_user_id IS NULL
+            AND EXISTS (SELECT 1 FROM accounts_user WHERE id = OLD.acting_user_id))
+        OR (OLD.target_user_id IS NOT NULL AND NEW.target_user_id IS NULL
+            AND EXISTS (SELECT 1 FROM accounts_user WHERE id = OLD.target_user_id)) THEN
+            RAISE EXCEPTION '{MESSAGE}' USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NULL;
+    END
+    $$ LANGUAGE plpgsql
+    """,  # noqa: S608 (constants only)
+    f"""
+    CREATE CONSTRAINT TRIGGER accounts_accountevent_people_kept
+    AFTER UPDATE OF acting_user_id, target_user_id ON {TABLE}
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION accounts_accountevent_refuse_unlink()
+    """,
+]
 POSTGRESQL_REVERSE = [
+    f"DROP TRIGGER IF EXISTS accounts_accountevent_people_kept ON {TABLE}",
+    "DROP FUNCTION IF EXISTS accounts_accountevent_refuse_unlink()",
     f"DROP TRIGGER IF EXISTS accounts_accountevent_kept ON {TABLE}",
     "DROP FUNCTION IF EXISTS accounts_accountevent_refuse_delete()",
     f"DROP TRIGGER IF EXISTS accounts_accountevent_append_only ON {TABLE}",

@@ -258,7 +258,7 @@ def test_nested_details_read_as_words(alice_client, alice):
     response = alice_client.get(LOG_URL)
 
     [(_event, _actor, details)] = response.context["rows"]
-    assert details == [("permissions", "apps: 2, secrets: 0"), ("modules", "apps, team")]
+    assert details == [("modules", "apps, team"), ("permissions", "apps: 2, secrets: 0")]
 
 
 def test_the_log_shows_only_the_accounts_own_events(alice_client, alice, bob):
@@ -500,6 +500,19 @@ def test_postgresql_refuses_to_delete_an_event_of_a_live_account(alice):
 
     # then
     assert AccountEvent.objects.filter(pk=event.pk).exists()
+
+
+@requires_postgres()
+def test_postgresql_refuses_to_clear_who_acted_while_they_exist(alice, rita):
+    event = record(Type.BLACKLIST_SET, user=alice, acting_user=rita)
+
+    with transaction.atomic():
+        AccountEvent._base_manager.filter(pk=event.pk).update(acting_user=None)
+        with pytest.raises(IntegrityError, match="append-only"):
+            connection.check_constraints()
+        transaction.set_rollback(True)
+
+    assert AccountEvent.objects.get(pk=event.pk).acting_user == rita
 
 
 @requires_postgres()
