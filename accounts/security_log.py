@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from categories.models import Center
+
 from .models import AccountEvent, User
 
 Type = AccountEvent.Type
@@ -80,6 +82,7 @@ DETAIL_VALUES = {
     ("via", "code"): _("My Account, with a verification code"),
     ("via", "reset"): _("password reset link"),
     ("via", "admin"): _("Partner Center staff, in the admin"),
+    **{("center", value): label for value, label in Center.choices},
 }
 
 

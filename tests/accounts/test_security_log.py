@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AccountEvent, User
-from accounts.security_log import GROUPS
+from accounts.security_log import GROUPS, detail_items
 from tests.conftest import PASSWORD, make_member
 
 Type = AccountEvent.Type
@@ -72,6 +72,7 @@ def test_signing_up_records_the_account_and_where_from(client, db):
     assert event.acting_user == user
     assert event.ip == IP
     assert event.details == {"email": "new@example.com", "center": user.center}
+    assert ("Partner Center", "Global Partner Center") in detail_items(event)
 
 
 def test_signing_up_with_a_taken_email_records_nothing(client, alice):
