@@ -6,6 +6,7 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -16,7 +17,8 @@ from categories.models import Center
 from partner_center.links import portal_url, rebase
 from partner_center.throttle import FailedLogins
 
-from .models import User, validate_login_email
+from .models import AccountEvent, User, validate_login_email
+from .security_log import request_ip
 from .sms import send_sms
 from .tasks import send_later
 
@@ -60,8 +62,24 @@ class AccountAdapter(DefaultAccountAdapter):
         # switch: emails written outside their own requests use it.
         user.language = translation.get_language() or ""
         if commit:
-            user.save()
+            with transaction.atomic():
+                user.save()
+                AccountEvent.record(
+                    AccountEvent.Type.SIGNED_UP,
+                    user=user,
+                    acting_user=user,
+                    ip=request_ip(request),
+                    details={"email": user.email, "center": user.center},
+                )
         return user
+
+    def set_password(self, user, password):
+        # allauth sets passwords here only through its reset link (by email or phone code):
+        # its own change and set pages redirect to the portal's, which go through a code.
+        request = allauth_context.request
+        user.change_password(
+            password, ip=request_ip(request) if request is not None else None, via="reset"
+        )
 
     def clean_email(self, email: str) -> str:
         # allauth would cut a longer address to the column's length and store what is left.

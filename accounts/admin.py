@@ -1,8 +1,13 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,6 +15,7 @@ from partner_center.throttle import client_ip
 from reviews.admin import EstimatedCountPaginator
 
 from .models import AccountEvent, User, VerificationCode
+from .security_log import detail_items, request_ip
 
 
 class BlacklistReasonForm(forms.Form):
@@ -21,7 +27,7 @@ class AccountEventInline(admin.TabularInline):
 
     model = AccountEvent
     fk_name = "user"
-    fields = ("created_at", "event_type", "acting_user", "ip", "details")
+    fields = ("created_at", "event_type", "acting_user", "target_user", "target", "ip", "details")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -69,6 +75,50 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "center", "password1", "password2")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        # Staff who change a partner's login email or phone here leave it in the account's
+        # security log, as the partner's own change (behind a code) does.
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if not change:
+                return
+            for field, event_type in (
+                ("email", AccountEvent.Type.LOGIN_EMAIL_CHANGED),
+                ("phone", AccountEvent.Type.PHONE_CHANGED),
+            ):
+                if field in form.changed_data:
+                    AccountEvent.record(
+                        event_type,
+                        user=obj,
+                        acting_user=request.user,
+                        ip=request_ip(request),
+                        details={
+                            "old": str(form.initial.get(field) or ""),
+                            "new": str(getattr(obj, field) or ""),
+                        },
+                    )
+
+    def user_change_password(self, request, id, form_url=""):
+        # Django's view saves the form itself: the change is read off the stored hash.
+        try:
+            pk = int(unquote(id))
+        except ValueError:
+            return super().user_change_password(request, id, form_url)  # its 404
+        with transaction.atomic():
+            users = User.objects.filter(pk=pk).select_for_update()
+            before = users.values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = users.first()
+            if user is not None and before is not None and user.password != before:
+                AccountEvent.record(
+                    AccountEvent.Type.PASSWORD_CHANGED,
+                    user=user,
+                    acting_user=request.user,
+                    ip=request_ip(request),
+                    details={"via": "admin"},
+                )
+        return response
+
     @admin.action(description=_("Blacklist"), permissions=["change"])
     def blacklist_selected(self, request, queryset):
         return self._blacklist_action(request, queryset, lift=False)
@@ -115,12 +165,35 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(AccountEvent)
 class AccountEventAdmin(admin.ModelAdmin):
-    """Append-only: written by the account's own methods, never added, changed or deleted."""
+    """The security log of every account, read-only: rows are written by the code that makes
+    each change and never added, changed or deleted (see AccountEvent)."""
 
-    list_display = ("created_at", "event_type", "user", "acting_user", "ip")
-    list_filter = ("event_type",)
-    search_fields = ("user__email", "acting_user__email")
-    list_select_related = ("user", "acting_user")
+    list_display = (
+        "created_at",
+        "event_type",
+        "user",
+        "acting_user",
+        "target_summary",
+        "ip",
+        "details_summary",
+    )
+    list_filter = ("event_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("user__email", "acting_user__email", "target_user__email", "target")
+    list_select_related = ("user", "acting_user", "target_user")
+    fields = (
+        "created_at",
+        "event_type",
+        "user",
+        "acting_user",
+        "target_user",
+        "target",
+        "ip",
+        "details_pretty",
+    )
+    readonly_fields = fields
+    show_full_result_count = False
+    list_per_page = 50
+    paginator = EstimatedCountPaginator
 
     def has_add_permission(self, request):
         return False
@@ -130,6 +203,20 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("about"))
+    def target_summary(self, event):
+        return " · ".join(p for p in (str(event.target_user or ""), event.target) if p) or "—"
+
+    @admin.display(description=_("details"))
+    def details_summary(self, event):
+        return "; ".join(f"{label}: {text}" for label, text in detail_items(event)) or "—"
+
+    @admin.display(description=_("details"))
+    def details_pretty(self, event):
+        return format_html(
+            "<pre>{}</pre>", json.dumps(event.details, indent=2, ensure_ascii=False, sort_keys=True)
+        )
 
 
 @admin.register(VerificationCode)

@@ -11,6 +11,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from partner_center.throttle import FailedLogins
 
 from .models import EMAIL_MAX_LENGTH, Channel, User, VerificationCode
+from .security_log import GROUPS, STAFF, SYSTEM
 
 PHONE_HELP = _("Optional. International format with the country code, e.g. +14155550123.")
 
@@ -153,8 +154,8 @@ class ChangeEmailForm(CodeConfirmForm):
             )
         return cleaned
 
-    def apply(self) -> None:
-        self.user.change_email(self.cleaned_data["new_email"])
+    def apply(self, *, ip: str | None = None) -> None:
+        self.user.change_email(self.cleaned_data["new_email"], ip=ip)
 
 
 class ChangePhoneForm(CodeConfirmForm):
@@ -168,8 +169,8 @@ class ChangePhoneForm(CodeConfirmForm):
     # No "already used" check: numbers are unique only once verified, and the answer would
     # tell who is registered. Verifying the number (a code sent to it) settles who owns it.
 
-    def apply(self) -> None:
-        self.user.change_phone(self.cleaned_data.get("new_phone"))
+    def apply(self, *, ip: str | None = None) -> None:
+        self.user.change_phone(self.cleaned_data.get("new_phone"), ip=ip)
 
 
 class ChangePasswordForm(CodeConfirmForm):
@@ -195,9 +196,8 @@ class ChangePasswordForm(CodeConfirmForm):
             password_validation.validate_password(p2, self.user)
         return p2
 
-    def apply(self) -> None:
-        self.user.set_password(self.cleaned_data["new_password1"])
-        self.user.save(update_fields=["password"])
+    def apply(self, *, ip: str | None = None) -> None:
+        self.user.change_password(self.cleaned_data["new_password1"], ip=ip, via="code")
 
 
 class VerifyPhoneForm(CodeConfirmForm):
@@ -220,3 +220,37 @@ CHANGE_FORMS = {
     "phone": ("change_phone", ChangePhoneForm),
     "password": ("change_password", ChangePasswordForm),
 }
+
+
+class SecurityLogFilterForm(forms.Form):
+    """The security log's filters (a GET form: every field optional)."""
+
+    event_type = forms.ChoiceField(label=_("Event"), required=False)
+    actor = forms.ChoiceField(label=_("Done by"), required=False)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, actors, **kwargs):
+        super().__init__(*args, **kwargs)
+        event_types = cast(forms.ChoiceField, self.fields["event_type"])
+        event_types.choices = [
+            ("", _("All events")),
+            *((group, [(t.value, t.label) for t in types]) for group, types in GROUPS),
+        ]
+        cast(forms.ChoiceField, self.fields["actor"]).choices = [
+            ("", _("Anyone")),
+            *((str(user.pk), user.email) for user in actors),
+            (STAFF, _("Partner Center staff")),
+            (SYSTEM, _("System")),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The start date is after the end date."), code="dates")
+        return cleaned

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -225,17 +225,33 @@ class User(AbstractUser):
             user=self, email__iexact=self.email, verified=True
         ).exists()
 
-    def change_email(self, new_email: str) -> None:
-        """Make `new_email` the login email. It must be verified again before submitting."""
+    def change_email(
+        self, new_email: str, *, acting_user: "User | None" = None, ip: str | None = None
+    ) -> None:
+        """Make `new_email` the login email. It must be verified again before submitting.
+
+        `acting_user` is whoever made the change (the user themself unless said otherwise);
+        `ip` where from. Both go to the security log, with the old and the new address."""
         from allauth.account.models import EmailAddress
 
         new_email = new_email.strip().lower()
         validate_login_email(new_email)
         with transaction.atomic():
+            old_email = (
+                User.objects.select_for_update().values_list("email", flat=True).get(pk=self.pk)
+            )
             EmailAddress.objects.filter(user=self).delete()
             self.email = new_email
             self.save(update_fields=["email"])
             EmailAddress.objects.create(user=self, email=new_email, primary=True, verified=False)
+            if old_email != new_email:
+                AccountEvent.record(
+                    AccountEvent.Type.LOGIN_EMAIL_CHANGED,
+                    user=self,
+                    acting_user=acting_user or self,
+                    ip=ip,
+                    details={"old": old_email, "new": new_email},
+                )
 
     def phone_verified_elsewhere(self) -> bool:
         return (
@@ -257,11 +273,48 @@ class User(AbstractUser):
             self.phone_verified = True
             self.save(update_fields=["phone_verified"])
 
-    def change_phone(self, new_phone) -> None:
-        """A new number is unverified until a code sent to it comes back."""
-        self.phone = new_phone or None
-        self.phone_verified = False
-        self.save(update_fields=["phone", "phone_verified"])
+    def change_phone(
+        self, new_phone, *, acting_user: "User | None" = None, ip: str | None = None
+    ) -> None:
+        """A new number is unverified until a code sent to it comes back. A different number
+        (or none) is written to the security log, old and new, as `change_email` does."""
+        with transaction.atomic():
+            old_phone = (
+                User.objects.select_for_update().values_list("phone", flat=True).get(pk=self.pk)
+            )
+            self.phone = new_phone or None
+            self.phone_verified = False
+            self.save(update_fields=["phone", "phone_verified"])
+            if str(old_phone or "") != str(self.phone or ""):
+                AccountEvent.record(
+                    AccountEvent.Type.PHONE_CHANGED,
+                    user=self,
+                    acting_user=acting_user or self,
+                    ip=ip,
+                    details={"old": str(old_phone or ""), "new": str(self.phone or "")},
+                )
+
+    def change_password(
+        self,
+        raw_password: str,
+        *,
+        acting_user: "User | None" = None,
+        ip: str | None = None,
+        via: str = "",
+    ) -> None:
+        """Set a new password and write it to the security log (never the password itself).
+        `via` says which way it came ("code": the My Account form behind a verification code;
+        "reset": the emailed reset link)."""
+        with transaction.atomic():
+            self.set_password(raw_password)
+            self.save(update_fields=["password"])
+            AccountEvent.record(
+                AccountEvent.Type.PASSWORD_CHANGED,
+                user=self,
+                acting_user=acting_user or self,
+                ip=ip,
+                details={"via": via} if via else {},
+            )
 
 
 class AccountBlacklisted(PermissionDenied):
@@ -275,6 +328,22 @@ class AccountBlacklisted(PermissionDenied):
         )
 
 
+class AppendOnly(IntegrityError):
+    """An account event was to be changed or deleted: the security log is append-only."""
+
+
+class AccountEventQuerySet(models.QuerySet["AccountEvent"]):
+    def update(self, **kwargs):
+        raise AppendOnly("The security log is append-only: its events cannot be changed.")
+
+    def delete(self):
+        raise AppendOnly("The security log is append-only: its events cannot be deleted.")
+
+    def for_account(self, account: "User"):
+        """The events of `account` (a main account), newest first, with their people."""
+        return self.filter(user=account).select_related("acting_user", "target_user")
+
+
 class AccountEvent(models.Model):
     """SPEC §8.5: the security log, one append-only table of what happened to a partner
     account, who did it, to whom and from where (after Zulip's RealmAuditLog).
@@ -283,6 +352,24 @@ class AccountEvent(models.Model):
     did it (a member, staff, or None for the system); `target_user` the person it was done
     to, when that is someone else (the member invited, removed, given a role). Rows are
     written by the code that makes the change, in its transaction; nothing edits them.
+
+    Append-only, enforced at each level:
+
+    * the database (migration 0009's triggers, PostgreSQL and SQLite): an UPDATE that changes
+      any column is refused, except `acting_user`/`target_user` becoming NULL, which is what
+      Django's SET_NULL does when that person's user is deleted (the row stays, "done by"
+      reads "System"; PostgreSQL checks at commit that the user is really gone). So
+      `save()` of a changed row, `_base_manager.update()` and raw SQL all fail with
+      IntegrityError;
+    * deleting: on PostgreSQL a deferred trigger refuses, at commit, the deletion of an event
+      whose account still exists; so only erasing the account itself (its cascade) removes
+      its log. SQLite has no deferred triggers: there deletion is refused by the ORM only;
+    * the ORM: `AccountEvent.objects` refuses `update()` and `delete()` (AppendOnly) on
+      every database; the admin offers no add, change or delete.
+
+    A later migration that makes SQLite rebuild this table drops its triggers with it: the
+    tests in tests/accounts/test_security_log.py then fail, and the migration must create
+    them again (see 0009).
     """
 
     class Type(models.TextChoices):
@@ -339,6 +426,8 @@ class AccountEvent(models.Model):
     created_at = models.DateTimeField(_("at"), default=timezone.now)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AccountEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

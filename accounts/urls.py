@@ -10,6 +10,7 @@ urlpatterns = [
     path("my-account/security/", views.security, name="security"),
     path("my-account/change/<str:what>/", views.change_credential, name="change"),
     path("my-account/phone/verify/", views.verify_phone, name="verify-phone"),
+    path("my-account/security-log/", views.security_log, name="security-log"),
     path(
         "account/verify-email/resend/",
         views.resend_verification,

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,8 +15,15 @@ from categories.models import PartnerType
 from teams.permissions import Access, Module, ensure, may
 
 from .decorators import allowed_when_blacklisted
-from .forms import CHANGE_FORMS, ResendVerificationForm, SendCodeForm, VerifyPhoneForm
-from .models import Channel, Purpose, User, VerificationCode
+from .forms import (
+    CHANGE_FORMS,
+    ResendVerificationForm,
+    SecurityLogFilterForm,
+    SendCodeForm,
+    VerifyPhoneForm,
+)
+from .models import AccountEvent, Channel, Purpose, User, VerificationCode
+from .security_log import actor_label, actors, detail_items, filter_events, request_ip
 from .services import TooManyCodes, send_verification_code
 
 
@@ -136,7 +145,7 @@ def change_credential(request, what):
         _send_code(request, purpose, send_form.cleaned_data["channel"])
         return redirect("accounts:change", what=what)
     if action == "confirm" and form.is_valid():
-        form.apply()
+        form.apply(ip=request_ip(request))
         if what == "password":
             update_session_auth_hash(request, request.user)
         messages.success(request, _("Your %(what)s was changed.") % {"what": _(what)})
@@ -215,3 +224,36 @@ def resend_verification(request):
             _("We sent an email a moment ago. Please wait a few minutes before asking again."),
         )
     return redirect("account_email_verification_sent")
+
+
+SECURITY_LOG_PAGE_SIZE = 50
+
+
+@login_required
+@require_http_methods(["GET"])
+def security_log(request):
+    """SPEC §8.5: the account's security log, newest first, filtered by the GET form. Only
+    the main account reads it (staff read every account's in the admin)."""
+    if request.user.is_team_member:
+        raise PermissionDenied(_("Only the main account of your team can read its security log."))
+    account = request.user
+    people = list(actors(account))
+    form = SecurityLogFilterForm(request.GET or None, actors=people)
+    events = AccountEvent.objects.for_account(account)
+    if form.is_bound and form.is_valid():
+        events = filter_events(
+            events,
+            event_type=form.cleaned_data["event_type"],
+            actor=form.cleaned_data["actor"],
+            since=form.cleaned_data["since"],
+            until=form.cleaned_data["until"],
+        )
+    page = Paginator(events, SECURITY_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(event, actor_label(event), detail_items(event)) for event in page]
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "my_account_links": {"team": True, "security_log": True},
+    }
+    return render(request, "accounts/security_log.html", context)

@@ -113,6 +113,7 @@ PAGES = [
     Page("application-fill-in", "agency", "/onboarding/applications/{draft}/edit/"),
     Page("add-category", "agency", "/onboarding/add-category/"),
     Page("verify-phone", "agency", "/my-account/phone/verify/"),
+    Page("security-log", "agency", "/my-account/security-log/"),
     Page("notifications", "agency", "/onboarding/notifications/"),
     Page("app-create-apply-first", "agency", "/apps/create/"),
     Page("referral-service-apply-first", "agency", "/referrals/create/"),
