@@ -439,18 +439,11 @@ class AppealState(models.TextChoices):
     LIFTED = "lifted", _("Blacklist lifted")
 
 
-def _decider(instance, user) -> bool:
-    return bool(user and user.is_active and user.is_staff and user.has_perm(APPEAL_PERMISSION))
-
-
 class Appeal(ConcurrentTransitionMixin, models.Model):
-    """SPEC §8.6: a blacklisted account's one appeal against its blacklisting, and the
-    staff's decision on it (uphold, or lift with a reason).
-
-    The rules every entry point passes are here: `refusal_for()` (only while blacklisted,
-    within APPEAL_WINDOW, once per blacklisting) and the unique constraint behind the last
-    one. `compliance.services` files and decides appeals; nothing else writes the state.
-    """
+    """SPEC §8.6: a blacklisted account's one appeal, and the staff's decision on it. The
+    rules every entry point passes are here: `refusal_for()` (only while blacklisted, within
+    APPEAL_WINDOW, once per blacklisting, backed by the unique constraint). Filed and
+    decided by `compliance.services` only."""
 
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -526,21 +519,15 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
 
     @staticmethod
     def deadline_for(account) -> datetime | None:
-        """The last moment `account` may appeal its current blacklisting (None: not
-        blacklisted)."""
+        """The last moment `account` may appeal its blacklisting (None: not blacklisted)."""
         if account.blacklisted_at is None:
             return None
         return account.blacklisted_at + APPEAL_WINDOW
 
     @classmethod
     def of(cls, account) -> "Appeal | None":
-        """The appeal of the account's current blacklisting, or else its latest one."""
-        appeals = cls.objects.filter(account=account).select_related("decided_by")
-        if account.blacklisted_at is not None:
-            current = appeals.filter(blacklisted_at=account.blacklisted_at).first()
-            if current is not None:
-                return current
-        return appeals.first()
+        """The account's latest appeal: the current blacklisting's, when it has one."""
+        return cls.objects.filter(account=account).select_related("decided_by").first()
 
     @classmethod
     def refusal_for(cls, account, *, now=None) -> str | None:
@@ -588,7 +575,7 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         field="state",
         source=AppealState.PENDING,
         target=AppealState.UPHELD,
-        permission=_decider,
+        permission=APPEAL_PERMISSION,
         custom={"label": _("Uphold")},
     )
     def uphold(self, *, by, reason: str):
@@ -600,7 +587,7 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         field="state",
         source=AppealState.PENDING,
         target=AppealState.LIFTED,
-        permission=_decider,
+        permission=APPEAL_PERMISSION,
         custom={"label": _("Lift")},
     )
     def lift(self, *, by, reason: str):

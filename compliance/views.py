@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import allowed_when_blacklisted
 from onboarding.uploads import serve_document, thumbnail_name
 from partner_center.throttle import client_ip
-from teams.permissions import Access, Module, ensure, module_required
+from teams.permissions import Module, module_required
 
 from . import emails, services
 from .forms import AppealForm, SecurityReviewForm
@@ -139,6 +139,7 @@ def appeal(request):
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET"])
 def appeal_document(request, pk):
     """An appeal's document (or, with ?thumbnail, its thumbnail): to the account's own
@@ -146,8 +147,7 @@ def appeal_document(request, pk):
     if request.user.is_staff and request.user.has_perm("compliance.view_appeal"):
         appeal = get_object_or_404(Appeal, pk=pk)
     else:
-        account = ensure(request.user, Module.PROFILE, Access.VIEW)
-        appeal = get_object_or_404(Appeal, pk=pk, account=account)
+        appeal = get_object_or_404(Appeal, pk=pk, account=request.user.holder)
     if not appeal.document:
         raise Http404
     name = appeal.document.name

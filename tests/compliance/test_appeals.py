@@ -216,6 +216,24 @@ def test_the_partner_files_with_a_document_decoded_and_kept_privately(
     assert client.get(document_url).status_code == 200
 
 
+def test_the_document_is_read_by_the_account_s_members_with_the_profile_module(blacklisted, client):
+    # given
+    appeal = services.file_appeal(by=blacklisted, statement=STATEMENT, document=png())
+    url = f"{APPEAL_URL}{appeal.pk}/document/"
+    viewer = make_member(account=blacklisted, email="vic@example.com", role="viewer")
+    outsider = make_member(account=blacklisted, email="ann@example.com", role={"apps": 2})
+
+    # when
+    client.force_login(viewer)
+    read = client.get(url)
+    client.force_login(outsider)
+    refused = client.get(url)
+
+    # then
+    assert read.status_code == 200
+    assert refused.status_code == 403
+
+
 def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_saved(blacklisted, client):
     # given
     client.force_login(blacklisted)
