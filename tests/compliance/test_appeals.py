@@ -2,11 +2,13 @@
 with a reason; the partner is told by email and in-app; every step is in the security log."""
 
 import io
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 from PIL import Image
@@ -20,7 +22,7 @@ from demo.seed.accounts import ensure_reviewers_group
 from notifications.models import Notification
 from onboarding.uploads import private_storage, thumbnail_name
 from tests.apps_services.test_create import form_data as app_form_data
-from tests.conftest import make_member, make_user
+from tests.conftest import make_member, make_user, requires_postgres
 
 from .conftest import ANSWERS, reject, submit_review
 
@@ -538,3 +540,37 @@ def test_appeals_journey_from_third_rejection_to_writing_again(uk_developer, rit
     ]
     log = AccountEvent.objects.filter(user=partner).order_by("created_at", "pk")
     assert [e.acting_user for e in log] == [rita, partner, rita, rita]
+
+
+@requires_postgres()
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_appeals_filed_at_once_make_one(uk_developer, rita):
+    # given: the main account and a member press File appeal at the same moment
+    account = blacklist(uk_developer, rita)
+    member = make_member(account=account, email="maria@example.com", role="administrator")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def file(user):
+        try:
+            barrier.wait(timeout=10)
+            services.file_appeal(by=user, statement=STATEMENT)
+            outcomes.append("filed")
+        except services.AppealRefused:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=file, args=(u,)) for u in (account, member)]
+
+    # when
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # then
+    assert sorted(outcomes) == ["filed", "refused"]
+    assert Appeal.objects.count() == 1
+    assert events(account).count(AccountEvent.Type.APPEAL_FILED) == 1
