@@ -246,6 +246,8 @@ def decide_appeal(
             ) from exc
         appeal.save()
         account = appeal.account
+        if appeal.state == AppealState.LIFTED:
+            account.lift_blacklist(by=by, reason=reason, ip=ip)
         event = AccountEvent.Type.APPEAL_LIFTED if lift else AccountEvent.Type.APPEAL_UPHELD
         AccountEvent.record(
             event,
@@ -255,7 +257,5 @@ def decide_appeal(
             target=str(_("Appeal #%(id)s") % {"id": appeal.pk}),
             details={"appeal": appeal.pk, "reason": reason},
         )
-        if appeal.state == AppealState.LIFTED:
-            account.lift_blacklist(by=by, reason=reason, ip=ip)
         announce(**emails.appeal_notification(appeal))
     return appeal

@@ -334,8 +334,8 @@ def test_lift_lifts_the_blacklist_and_tells_the_partner_by_email_and_in_app(
     assert events(account) == [
         AccountEvent.Type.BLACKLIST_SET,
         AccountEvent.Type.APPEAL_FILED,
-        AccountEvent.Type.APPEAL_LIFTED,
         AccountEvent.Type.BLACKLIST_LIFTED,
+        AccountEvent.Type.APPEAL_LIFTED,
     ]
     lifted = AccountEvent.objects.get(event_type=AccountEvent.Type.BLACKLIST_LIFTED)
     assert (lifted.acting_user, lifted.details["reason"]) == (rita, "The new report covers it.")
@@ -474,7 +474,7 @@ def test_the_user_admin_lifts_a_blacklist_only_with_a_reason(blacklisted, client
     assert 'name="blacklist_reason"' not in page
     assert lifted.status_code == 302
     assert not User.objects.get(pk=blacklisted.pk).is_blacklisted
-    assert events(blacklisted)[-1] == AccountEvent.Type.BLACKLIST_LIFTED
+    assert events(blacklisted)[-1] == AccountEvent.Type.BLACKLIST_LIFTED  # no appeal involved
 
 
 # --- the journey ----------------------------------------------------------------------------
@@ -535,8 +535,8 @@ def test_appeals_journey_from_third_rejection_to_writing_again(uk_developer, rit
     assert events(partner) == [
         AccountEvent.Type.BLACKLIST_SET,
         AccountEvent.Type.APPEAL_FILED,
-        AccountEvent.Type.APPEAL_LIFTED,
         AccountEvent.Type.BLACKLIST_LIFTED,
+        AccountEvent.Type.APPEAL_LIFTED,
     ]
     log = AccountEvent.objects.filter(user=partner).order_by("created_at", "pk")
     assert [e.acting_user for e in log] == [rita, partner, rita, rita]
