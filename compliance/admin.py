@@ -282,7 +282,8 @@ class ComplianceReviewAdmin(PartnerSearch, ReviewAdminMixin, admin.ModelAdmin):
 class AppealDecisionForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason (shown to the partner)"),
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        # Shown inside the change form, sent with the decision's own form (see the template).
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "form": "appeal-decision"}),
     )
 
 

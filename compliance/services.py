@@ -175,7 +175,8 @@ def file_appeal(
     and re-encoded, as every partner document) before anything is saved: a refusal is a
     ValidationError keyed by field, or an AppealRefused.
     """
-    owner = ensure(by, Module.PROFILE)
+    # Read again: the caller's copy may predate the blacklisting.
+    owner = User.objects.get(pk=ensure(by, Module.PROFILE).pk)
     refusal = Appeal.refusal_for(owner)
     if refusal:  # before the document is decoded for nothing
         raise AppealRefused(refusal)

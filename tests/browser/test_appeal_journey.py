@@ -80,3 +80,33 @@ def test_blacklisted_partner_appeals_and_writes_again_after_the_lift(page, shoot
     page.get_by_text("App created.").wait_for()
     shoot(page, "app-created")
     assert App.objects.filter(owner=partner).exists()
+
+
+def test_a_reviewer_lifts_the_blacklist_with_a_reason_in_admin(page, shoot, rita, documents):
+    # given: a pending appeal
+    partner = make_user(email="partner@example.com")
+    make_developer(partner, region="UK")
+    for _attempt in range(3):
+        reject(submit_review(partner), rita)
+    appeal = services.file_appeal(
+        by=partner, statement="We fixed everything the security team asked for."
+    )
+
+    # when: the reviewer types the reason under the appeal and presses Lift blacklist
+    log_in(page, rita.email, url="/admin/login/")
+    page.goto(f"/admin/compliance/appeal/{appeal.pk}/change/")
+    page.get_by_label("Reason (shown to the partner)").fill("The fixes are confirmed.")
+    shoot(page, "admin-appeal")
+    page.get_by_role("button", name="Lift blacklist").click()
+
+    # then
+    page.get_by_text("the partner is notified").wait_for()
+    shoot(page, "admin-lifted")
+    appeal.refresh_from_db()
+    partner.refresh_from_db()
+    assert (appeal.state, appeal.decision_reason) == (
+        AppealState.LIFTED,
+        "The fixes are confirmed.",
+    )
+    assert not partner.is_blacklisted
+    assert page.get_by_role("button", name="Lift blacklist").count() == 0

@@ -85,6 +85,18 @@ def test_a_blacklisted_account_files_an_appeal_that_is_logged(blacklisted):
     assert event.details["appeal"] == appeal.pk
 
 
+def test_filing_reads_the_account_again(uk_developer, rita):
+    # given: a copy of the account taken before it was blacklisted
+    stale = User.objects.get(pk=uk_developer.pk)
+    blacklist(uk_developer, rita)
+
+    # when
+    appeal = services.file_appeal(by=stale, statement=STATEMENT)
+
+    # then
+    assert appeal.blacklisted_at == User.objects.get(pk=stale.pk).blacklisted_at
+
+
 def test_an_appeal_on_the_last_day_is_accepted(blacklisted):
     # given
     blacklisted_days_ago(blacklisted, APPEAL_WINDOW.days - 0.01)
