@@ -8,14 +8,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from onboarding.admin import PartnerSearch
 from onboarding.models import Application
+from partner_center.throttle import client_ip
 from reviews.admin import (
     EstimatedCountPaginator,
     HistoryInline,
@@ -27,9 +30,11 @@ from reviews.forms import RejectForm
 
 from . import services
 from .models import (
+    APPEAL_PERMISSION,
     COMPLIANCE_MARKETS,
     COMPLIANCE_PERMISSION,
     MAX_CONSECUTIVE_REJECTIONS,
+    Appeal,
     ComplianceReview,
     ComplianceState,
     ComplianceTransition,
@@ -272,3 +277,127 @@ class ComplianceReviewAdmin(PartnerSearch, ReviewAdminMixin, admin.ModelAdmin):
             "title": _("Require a compliance review"),
         }
         return TemplateResponse(request, "admin/compliance/compliancereview/require.html", context)
+
+
+class AppealDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (shown to the partner)"),
+        # Shown inside the change form, sent with the decision's own form (see the template).
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "form": "appeal-decision"}),
+    )
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """SPEC §8.6: appeals against a blacklisting. Read-only; the Uphold and Lift buttons run
+    `services.decide_appeal` (lock, transition, log, blacklist lifted, partner told)."""
+
+    change_form_template = "admin/compliance/appeal/change_form.html"
+    list_display = ("id", "partner", "state", "filed_at", "blacklisted_at", "decided_at")
+    list_filter = ("state", "filed_at", "decided_at")
+    search_fields = ("account__email",)
+    list_select_related = ("account",)
+    ordering = ("-filed_at", "-pk")
+    fields = (
+        "account",
+        "account_status",
+        "blacklisted_at",
+        "blacklist_reason",
+        "filed_by",
+        "filed_at",
+        "statement",
+        "document_preview",
+        "state",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request) -> bool:
+        return request.user.is_staff and request.user.has_perm(APPEAL_PERMISSION)
+
+    @admin.display(description=gettext_lazy("partner"), ordering="account__email")
+    def partner(self, obj):
+        return obj.account.email
+
+    @admin.display(description=gettext_lazy("account now"))
+    def account_status(self, obj):
+        if obj.account.is_blacklisted:
+            return _("Blacklisted on %(when)s: %(reason)s") % {
+                "when": date_format(obj.account.blacklisted_at, "SHORT_DATETIME_FORMAT"),
+                "reason": obj.account.blacklist_reason,
+            }
+        return _("Active")
+
+    @admin.display(description=gettext_lazy("supporting document"))
+    def document_preview(self, obj):
+        if not obj.document:
+            return "—"
+        url = reverse("compliance:appeal-document", args=[obj.pk])
+        label = _("Supporting document")
+        return format_html(
+            '<figure class="onboarding-doc"><a href="{}" target="_blank" rel="noopener">'
+            '<img src="{}?thumbnail" alt="{}"></a><figcaption>{}</figcaption></figure>',
+            url,
+            url,
+            label,
+            label,
+        )
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [
+            path("<int:object_id>/decide/", decide, name="compliance_appeal_decide"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_decide": obj is not None
+            and not obj.is_decided
+            and self.has_decide_permission(request),
+            "decision_form": AppealDecisionForm(),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(require_POST)
+    def decide_view(self, request, object_id):
+        """Uphold or Lift, with the reason typed beside the buttons."""
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        form = AppealDecisionForm(request.POST)
+        back = redirect("admin:compliance_appeal_change", object_id)
+        if not form.is_valid():
+            self.message_user(
+                request, _("Give the partner a reason for the decision."), messages.ERROR
+            )
+            return back
+        try:
+            appeal = services.decide_appeal(
+                appeal_id=object_id,
+                by=request.user,
+                lift=request.POST.get("decision") == "lift",
+                reason=form.cleaned_data["reason"],
+                ip=client_ip(request),
+            )
+        except Appeal.DoesNotExist as exc:
+            raise Http404 from exc
+        except services.DecisionRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return back
+        self.message_user(
+            request,
+            _("The appeal is decided (%(state)s); the partner is notified.")
+            % {"state": appeal.get_state_display()},
+            messages.SUCCESS,
+        )
+        return back

@@ -11,8 +11,11 @@ from notifications.models import Notification
 from teams.permissions import Module
 
 from .models import (
+    APPEAL_WINDOW,
     MAX_CONSECUTIVE_REJECTIONS,
     QUESTIONNAIRE_CONTACTS,
+    Appeal,
+    AppealState,
     ComplianceReview,
     QuestionnaireRegion,
 )
@@ -88,9 +91,49 @@ def _security_review_text(params: dict, *, outcome: str) -> tuple[str, str]:
         "rejection_reason": params.get("reason", ""),
         "consecutive_rejections": params.get("rejections", 0),
     }
-    context = {"review": review, "outcome": outcome, "limit": MAX_CONSECUTIVE_REJECTIONS}
+    context = {
+        "review": review,
+        "outcome": outcome,
+        "limit": MAX_CONSECUTIVE_REJECTIONS,
+        "appeal_days": APPEAL_WINDOW.days,
+    }
     body = render_to_string("compliance/email/security_review_message.txt", context).strip()
     return str(SECURITY_REVIEW_TITLES[outcome][1]), body
+
+
+# SPEC §8.6: the staff's decision on an appeal. The kinds are the column's values; the
+# outbox does not list them (its choices would need a migration of its own).
+APPEAL_UPHELD = "appeal_upheld"
+APPEAL_LIFTED = "appeal_lifted"
+APPEAL_TITLES = {
+    APPEAL_UPHELD: gettext_lazy("Appeal decided: your account stays blacklisted"),
+    APPEAL_LIFTED: gettext_lazy("Appeal decided: the blacklist is lifted"),
+}
+
+
+def appeal_notification(appeal: Appeal) -> dict:
+    """The staff's decision on the account's appeal, with their reason."""
+    kind = APPEAL_LIFTED if appeal.state == AppealState.LIFTED else APPEAL_UPHELD
+    params = {"reason": appeal.decision_reason}
+    return _notification(appeal.account, kind, params, appeal.get_absolute_url())
+
+
+def appeal_text(notification: Notification) -> tuple[str, str]:
+    context = {"lifted": notification.kind == APPEAL_LIFTED, **notification.params}
+    body = render_to_string("compliance/email/appeal_decision_message.txt", context).strip()
+    return str(APPEAL_TITLES[notification.kind]), body
+
+
+class AppealRenderer(registry.Renderer):
+    """The decision on an appeal against a blacklisting."""
+
+    def text(self, notification):
+        if not notification.params:
+            return notification.title, notification.body
+        return appeal_text(notification)
+
+    def link_label(self, notification):
+        return str(_("Open your appeal"))
 
 
 class ComplianceRenderer(registry.Renderer):
@@ -105,5 +148,7 @@ class ComplianceRenderer(registry.Renderer):
 
 def register_notification_renderers() -> None:
     """Called from ComplianceConfig.ready(): how the compliance notifications read."""
-    # The account's standing (a blacklisting included) is Profile & applications' business.
+    # The account's standing (a blacklisting and its appeal included) is Profile &
+    # applications' business.
     registry.register(ComplianceRenderer(), *KINDS, module=Module.PROFILE)
+    registry.register(AppealRenderer(), *APPEAL_TITLES, module=Module.PROFILE)

@@ -2,7 +2,7 @@ from django import forms
 
 from onboarding.forms import DateInput
 
-from .models import ComplianceReview
+from .models import Appeal, ComplianceReview
 
 
 class SecurityReviewForm(forms.ModelForm):
@@ -29,3 +29,16 @@ class SecurityReviewForm(forms.ModelForm):
         for name in ComplianceReview.REQUIRED_FIELDS:
             self.fields[name].required_to_submit = True
             self.fields[name].label_suffix = ""
+
+
+class AppealForm(forms.Form):
+    """SPEC §8.6: the appeal. The form only carries it: `services.file_appeal` checks the
+    statement's length and decodes the document, as for every other entry point."""
+
+    statement = Appeal._meta.get_field("statement").formfield(
+        widget=forms.Textarea(attrs={"rows": 6})
+    )
+    document = Appeal._meta.get_field("document").formfield(
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )

@@ -2,15 +2,19 @@
 the security review form, its decisions and history. The tables keep their onboarding names."""
 
 import unicodedata
+from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from onboarding.models import Application, CompanyEntity
+from onboarding.uploads import DocumentField
 from reviews.models import (
     SUBMISSION_STEPS,
     Effect,
@@ -18,6 +22,7 @@ from reviews.models import (
     ReviewQuerySet,
     ReviewState,
     ReviewTransition,
+    guarded,
 )
 from teams.permissions import Access, Module, may
 
@@ -26,6 +31,11 @@ COMPLIANCE_PERMISSION = "compliance.review_compliance"
 COMPLIANCE_MARKETS = ("US", "UK")
 # SPEC §3.14: this many consecutive rejections of the security form blacklist the account.
 MAX_CONSECUTIVE_REJECTIONS = 3
+# SPEC §8.6: a blacklisted account may appeal once, within this long of being blacklisted.
+APPEAL_WINDOW = timedelta(days=7)
+APPEAL_PERMISSION = "compliance.decide_appeal"
+APPEAL_STATEMENT_MIN_LENGTH = 20
+APPEAL_STATEMENT_MAX_LENGTH = 4000
 # Share of the letters in an answer that must be Latin for it to count as English.
 MIN_LATIN_SHARE = 0.8
 
@@ -426,3 +436,165 @@ class ComplianceTransition(ReviewTransition):
         verbose_name = _("compliance history entry")
         verbose_name_plural = _("compliance history")
         indexes = [models.Index(fields=["review", "at"], name="onboarding_compliance_timeline")]
+
+
+class AppealState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    UPHELD = "upheld", _("Blacklist upheld")
+    LIFTED = "lifted", _("Blacklist lifted")
+
+
+class Appeal(ConcurrentTransitionMixin, models.Model):
+    """SPEC §8.6: a blacklisted account's one appeal, and the staff's decision on it. The
+    rules every entry point passes are here: `refusal_for()` (only while blacklisted, within
+    APPEAL_WINDOW, once per blacklisting, backed by the unique constraint). Filed and
+    decided by `compliance.services` only."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="appeals",
+        verbose_name=_("account"),
+    )
+    # The blacklisting appealed, as it was when the appeal was filed: lifting clears the
+    # account's own fields, and a later blacklisting is another one (with its own appeal).
+    blacklisted_at = models.DateTimeField(_("blacklisted at"), editable=False)
+    blacklist_reason = models.CharField(
+        _("blacklist reason"), max_length=255, blank=True, editable=False
+    )
+    statement = models.TextField(
+        _("Your statement"),
+        max_length=APPEAL_STATEMENT_MAX_LENGTH,
+        validators=[MinLengthValidator(APPEAL_STATEMENT_MIN_LENGTH)],
+        help_text=_("Why the blacklist should be lifted, and what you have changed since."),
+    )
+    # Checked, decoded and re-encoded like every other partner document (onboarding.uploads).
+    document = DocumentField(
+        _("Supporting document (optional)"),
+        blank=True,
+        help_text=_("A photo or scan (JPEG, PNG or WebP), e.g. a new penetration test report."),
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("filed by"),
+    )
+    filed_at = models.DateTimeField(_("filed at"), default=timezone.now, editable=False)
+    state = FSMField(
+        _("status"),
+        default=AppealState.PENDING,
+        choices=AppealState.choices,
+        protected=True,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "blacklisted_at"],
+                name="compliance_one_appeal_per_blacklisting",
+                violation_error_message=_("This blacklisting has been appealed already."),
+            )
+        ]
+        indexes = [models.Index(fields=["state", "filed_at"], name="compliance_appeal_queue")]
+        permissions = [("decide_appeal", _("Can uphold or lift a blacklist on appeal"))]
+
+    def __str__(self) -> str:
+        return str(_("Appeal of %(account)s") % {"account": self.account})
+
+    def get_absolute_url(self) -> str:
+        return reverse("compliance:appeal")
+
+    @staticmethod
+    def deadline_for(account) -> datetime | None:
+        """The last moment `account` may appeal its blacklisting (None: not blacklisted)."""
+        if account.blacklisted_at is None:
+            return None
+        return account.blacklisted_at + APPEAL_WINDOW
+
+    @classmethod
+    def of(cls, account) -> "Appeal | None":
+        """The account's latest appeal: the current blacklisting's, when it has one."""
+        return cls.objects.filter(account=account).select_related("decided_by").first()
+
+    @classmethod
+    def refusal_for(cls, account, *, now=None) -> str | None:
+        """Why `account` (a main account) may not appeal now, or None when it may."""
+        now = now or timezone.now()
+        deadline = cls.deadline_for(account)
+        if deadline is None:
+            return str(_("Only a blacklisted account can appeal, and yours is not blacklisted."))
+        if cls.objects.filter(account=account, blacklisted_at=account.blacklisted_at).exists():
+            return str(_("You have appealed this blacklisting already: an account appeals once."))
+        if now > deadline:
+            return str(
+                _(
+                    "The time to appeal ended on %(deadline)s UTC: an appeal must be filed "
+                    "within %(days)s days of the blacklisting."
+                )
+                % {
+                    "deadline": deadline.strftime("%Y-%m-%d %H:%M"),
+                    "days": APPEAL_WINDOW.days,
+                }
+            )
+        return None
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state != AppealState.PENDING
+
+    def status_badge(self) -> str:
+        return {
+            AppealState.PENDING: "badge-warn",
+            AppealState.UPHELD: "badge-err",
+            AppealState.LIFTED: "badge-ok",
+        }[AppealState(self.state)]
+
+    # --- transitions: bodies only set fields ---------------------------------------------
+
+    def _decide(self, *, by, reason: str) -> None:
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValueError("An appeal decision needs a reason the partner can read.")
+        self.decided_at, self.decided_by, self.decision_reason = timezone.now(), by, reason
+
+    @guarded
+    @transition(
+        field="state",
+        source=AppealState.PENDING,
+        target=AppealState.UPHELD,
+        permission=APPEAL_PERMISSION,
+        custom={"label": _("Uphold")},
+    )
+    def uphold(self, *, by, reason: str):
+        """The blacklist stays."""
+        self._decide(by=by, reason=reason)
+
+    @guarded
+    @transition(
+        field="state",
+        source=AppealState.PENDING,
+        target=AppealState.LIFTED,
+        permission=APPEAL_PERMISSION,
+        custom={"label": _("Lift")},
+    )
+    def lift(self, *, by, reason: str):
+        """The blacklist goes; the service lifts it on the account, in the same transaction."""
+        self._decide(by=by, reason=reason)

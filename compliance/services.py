@@ -3,11 +3,13 @@ locked before any change, here and only here."""
 
 from typing import cast
 
-from django.db import models, transaction
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
-from accounts.models import User
+from accounts.models import AccountEvent, User
 from notifications.services import announce
 
 # Callers catch a refused submission or decision from here, as from any service of this module.
@@ -18,7 +20,7 @@ from reviews.services import DecisionRefused as DecisionRefused
 from teams.permissions import Module, ensure
 
 from . import emails
-from .models import ComplianceReview, ComplianceState
+from .models import Appeal, AppealState, ComplianceReview, ComplianceState
 
 
 class ComplianceRefused(Exception):
@@ -153,3 +155,112 @@ def require_compliance_review(*, user: User, by: User, reason: str) -> Complianc
         review.history_entry(by=by, name="mark_required", source=review.state, reason=reason).save()
         announce(**emails.security_review_notification(review, outcome="required"))
     return review
+
+
+# --- SPEC §8.6: appeals against a blacklisting ---------------------------------------------
+
+
+class AppealRefused(ComplianceRefused):
+    """The account may not appeal (not blacklisted, too late, or appealed already)."""
+
+
+def file_appeal(
+    *,
+    by: User,
+    statement: str,
+    document: UploadedFile | None = None,
+    ip: str | None = None,
+) -> Appeal:
+    """File the account's one appeal against its blacklisting, within APPEAL_WINDOW.
+
+    `by` is the main account or a member with the Profile permission; the appeal is the
+    account's. The only write a blacklisted account may make, so it does not ask
+    `ensure_can_write()`. The statement and the document are checked (the document decoded
+    and re-encoded, as every partner document) before anything is saved: a refusal is a
+    ValidationError keyed by field, or an AppealRefused.
+    """
+    # Read again: the caller's copy may predate the blacklisting.
+    owner = User.objects.get(pk=ensure(by, Module.PROFILE).pk)
+    refusal = Appeal.refusal_for(owner)
+    if refusal:  # before the document is decoded for nothing
+        raise AppealRefused(refusal)
+    appeal = Appeal(
+        account=owner,
+        blacklisted_at=owner.blacklisted_at,
+        blacklist_reason=owner.blacklist_reason,
+        statement=(statement or "").strip(),
+        document=document or "",
+        filed_by=by,
+    )
+    # Decodes and re-encodes the document, once, outside the lock; `save` stores the result.
+    appeal.clean_fields(exclude=["state"])  # protected: set by transitions only
+    with transaction.atomic():
+        # The account row is the lock: of two appeals filed at once, the second waits and
+        # then finds the first.
+        account = User.objects.select_for_update().get(pk=owner.pk)
+        refusal = Appeal.refusal_for(account)
+        if refusal:
+            raise AppealRefused(refusal)
+        appeal.account = account
+        appeal.blacklisted_at, appeal.blacklist_reason = (
+            account.blacklisted_at,
+            account.blacklist_reason,
+        )
+        try:
+            with transaction.atomic():
+                appeal.save()
+        except IntegrityError as exc:  # the constraint behind refusal_for, should it race
+            raise AppealRefused(_("This blacklisting has been appealed already.")) from exc
+        AccountEvent.record(
+            AccountEvent.Type.APPEAL_FILED,
+            user=account,
+            acting_user=by,
+            ip=ip,
+            target=str(_("Appeal #%(id)s") % {"id": appeal.pk}),
+            details={"appeal": appeal.pk, "blacklisted_at": appeal.blacklisted_at.isoformat()},
+        )
+    return appeal
+
+
+def decide_appeal(
+    *, appeal_id: int, by: User, lift: bool, reason: str, ip: str | None = None
+) -> Appeal:
+    """Uphold the blacklist, or lift it, with a reason the partner reads.
+
+    The appeal row is locked, so of two staff deciding at once the second finds it decided
+    (AlreadyDecided). Lifting lifts the account's blacklist (`User.lift_blacklist`, which
+    writes BLACKLIST_LIFTED) in the same transaction; the decision is in the account's log
+    and announced in-app, and by email once it commits. Needs compliance.decide_appeal.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DecisionRefused(_("Give the partner a reason for the decision."))
+    step = "lift" if lift else "uphold"
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+        if not can_proceed(getattr(appeal, step)):
+            raise AlreadyDecided(
+                _("This appeal was decided already (%(state)s). Nothing was changed.")
+                % {"state": appeal.get_state_display()}
+            )
+        try:
+            getattr(appeal, step)(by=by, reason=reason)
+        except PermissionError as exc:
+            raise DecisionRefused(
+                _("Only staff in the Reviewers group can decide appeals.")
+            ) from exc
+        appeal.save()
+        account = appeal.account
+        if appeal.state == AppealState.LIFTED:
+            account.lift_blacklist(by=by, reason=reason, ip=ip)
+        event = AccountEvent.Type.APPEAL_LIFTED if lift else AccountEvent.Type.APPEAL_UPHELD
+        AccountEvent.record(
+            event,
+            user=account,
+            acting_user=by,
+            ip=ip,
+            target=str(_("Appeal #%(id)s") % {"id": appeal.pk}),
+            details={"appeal": appeal.pk, "reason": reason},
+        )
+        announce(**emails.appeal_notification(appeal))
+    return appeal

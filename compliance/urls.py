@@ -9,4 +9,6 @@ urlpatterns = [
     path("", views.compliance, name="overview"),
     path("questionnaire/", views.compliance_questionnaire, name="questionnaire"),
     path("security-review/", views.compliance_security_review, name="security-review"),
+    path("appeal/", views.appeal, name="appeal"),
+    path("appeal/<int:pk>/document/", views.appeal_document, name="appeal-document"),
 ]

@@ -2,15 +2,26 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.decorators import allowed_when_blacklisted
+from onboarding.uploads import serve_document, thumbnail_name
+from partner_center.throttle import client_ip
 from teams.permissions import Access, Module, may, module_required
 
 from . import emails, services
-from .forms import SecurityReviewForm
-from .models import MAX_CONSECUTIVE_REJECTIONS, ComplianceReview, ComplianceState
+from .forms import AppealForm, SecurityReviewForm
+from .models import (
+    APPEAL_WINDOW,
+    MAX_CONSECUTIVE_REJECTIONS,
+    Appeal,
+    ComplianceReview,
+    ComplianceState,
+)
 
 
 def _compliance_context(review: ComplianceReview) -> dict:
@@ -97,3 +108,59 @@ def compliance_security_review(request):
     context = {**_compliance_context(review), "form": form, "answers": answers}
     context["approved"] = review.state == ComplianceState.APPROVED
     return render(request, "compliance/compliance_security_review.html", context)
+
+
+# The one page a blacklisted account posts to: its appeal (SPEC §8.6).
+@allowed_when_blacklisted
+@login_required
+@module_required(Module.PROFILE)
+@require_http_methods(["GET", "POST"])
+def appeal(request):
+    """The blacklist, the deadline to appeal it and the appeal form; once filed, the
+    appeal's status and the staff's decision."""
+    account = request.user.holder
+    refusal = Appeal.refusal_for(account)
+    form = AppealForm(request.POST or None, request.FILES or None) if refusal is None else None
+    if request.method == "POST" and form is None:
+        messages.error(request, refusal)
+        return redirect("compliance:appeal")
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            services.file_appeal(by=request.user, ip=client_ip(request), **form.cleaned_data)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+        except services.AppealRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("compliance:appeal")
+        else:
+            messages.success(request, _("Your appeal is filed. We will email you the decision."))
+            return redirect("compliance:appeal")
+    appeal = Appeal.of(account)
+    context = {
+        "account": account,
+        "appeal": appeal,
+        "appealed": appeal is not None and appeal.blacklisted_at == account.blacklisted_at,
+        "deadline": Appeal.deadline_for(account),
+        "window_days": APPEAL_WINDOW.days,
+        "refusal": refusal,
+        "form": form,
+    }
+    return render(request, "compliance/compliance_appeal.html", context)
+
+
+@login_required
+@module_required(Module.PROFILE)
+@require_http_methods(["GET"])
+def appeal_document(request, pk):
+    """An appeal's document (or, with ?thumbnail, its thumbnail): to the account's own
+    users (the Profile permission) and to staff who may see appeals; anyone else a 404."""
+    if request.user.is_staff and request.user.has_perm("compliance.view_appeal"):
+        appeal = get_object_or_404(Appeal, pk=pk)
+    else:
+        appeal = get_object_or_404(Appeal, pk=pk, account=request.user.holder)
+    if not appeal.document:
+        raise Http404
+    name = appeal.document.name
+    return serve_document(thumbnail_name(name) if "thumbnail" in request.GET else name)

@@ -28,6 +28,9 @@ REVIEWER_PERMISSIONS = [
     "compliance.view_compliancereview",
     "compliance.view_compliancetransition",
     "compliance.review_compliance",
+    # SPEC §8.6: appeals against a blacklisting; deciding them is its own right.
+    "compliance.view_appeal",
+    "compliance.decide_appeal",
 ]
 
 PARTNER = {"email": "partner@example.com", "password": "Demo-partner-2026"}

@@ -37,6 +37,8 @@ WRITES_ALLOWED_WHEN_BLACKLISTED = {
     "onboarding:switch-role",
     "notifications:notification-open",
     "notifications:notifications-read-all",
+    # SPEC §8.6: the one write a blacklisted account makes is its appeal.
+    "compliance:appeal",
     # Seller Center stand-in pages that other apps own: they act for the seller.
     "open_api:authorize",
     "open_api:app-logo",
