@@ -103,8 +103,8 @@ def _security_review_text(params: dict, *, outcome: str) -> tuple[str, str]:
 
 # SPEC §8.6: the staff's decision on an appeal. The kinds are the column's values; the
 # outbox does not list them (its choices would need a migration of its own).
-APPEAL_UPHELD = "appeal_upheld"
-APPEAL_LIFTED = "appeal_lifted"
+APPEAL_UPHELD = Notification.Kind.APPEAL_UPHELD
+APPEAL_LIFTED = Notification.Kind.APPEAL_LIFTED
 APPEAL_TITLES = {
     APPEAL_UPHELD: gettext_lazy("Appeal decided: your account stays blacklisted"),
     APPEAL_LIFTED: gettext_lazy("Appeal decided: the blacklist is lifted"),

@@ -46,6 +46,8 @@ class Notification(models.Model):
         SECURITY_APPROVED = "security_review_approved", _("Security review approved")
         SECURITY_REJECTED = "security_review_rejected", _("Security review not approved")
         ACCOUNT_BLACKLISTED = "account_blacklisted", _("Account blacklisted")
+        APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: blacklist upheld")
+        APPEAL_LIFTED = "appeal_lifted", _("Appeal decided: blacklist lifted")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
