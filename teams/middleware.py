@@ -14,6 +14,7 @@ rule (or an app removed) applies within that time without a query on every page.
 import time
 from urllib.parse import urlencode
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -69,7 +70,9 @@ def _admin_response(request):
         target = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
     user = request.user
-    if user.is_authenticated and user.is_staff and not has_authenticator_app(user):
+    if not (user.is_authenticated and user.is_staff):
+        return None
+    if not has_authenticator_app(user):
         messages.warning(
             request,
             _(
@@ -78,7 +81,17 @@ def _admin_response(request):
             ),
         )
         return redirect("accounts:security")
+    if not _session_passed_a_code(request):
+        # Having an app is not enough: this session must have entered one of its codes (a
+        # session opened before the app was set up, or by any way that skipped the code
+        # stage, is asked for one now).
+        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.path})}")
     return None
+
+
+def _session_passed_a_code(request) -> bool:
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)
 
 
 def _member_must_set_up(request) -> bool:

@@ -236,6 +236,23 @@ def test_staff_with_an_app_sign_in_to_the_admin_through_the_code_stage(client, r
     assert client.get("/admin/").status_code == 200
 
 
+def test_staff_whose_session_skipped_the_code_are_asked_for_one(client, rita, settings):
+    # given a session that never entered a code (opened before the app, or around the login)
+    settings.REQUIRE_STAFF_MFA = True
+    secret = give_totp(rita)
+    client.force_login(rita)
+
+    # when
+    refused = client.get("/admin/")
+
+    # then the admin asks for a code first, and opens once one is entered
+    assert refused.status_code == 302
+    assert refused["Location"] == reverse("mfa_reauthenticate") + "?next=%2Fadmin%2F"
+    entered = client.post(refused["Location"], {"code": totp_code(secret)})
+    assert entered.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
 def test_the_admin_login_is_its_own_when_staff_need_no_app(client, settings):
     settings.REQUIRE_STAFF_MFA = False
 
