@@ -3,6 +3,7 @@ services, which write the security log). No token is shown: only its hash is sto
 that is not shown either."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Membership, Role, TeamSettings
 
@@ -32,7 +33,7 @@ class MembershipAdmin(ReadOnlyAdmin):
     fields = ["user", "role", "invited_by", "joined_at"]
     list_select_related = ["user__account", "role"]
 
-    @admin.display(description="account")
+    @admin.display(description=_("account"))
     def account(self, membership):
         return membership.user.account
 
