@@ -69,7 +69,7 @@ def partner_shell(request):
         "role_menu": [(label, url) for label, url, module in menu if may(user, module)],
         "unread_notifications": unread_count(user.holder) if notified else 0,
         "my_account_links": {
-            "team": may(user, Module.TEAM, Access.VIEW),
+            "team": not user.is_staff and may(user, Module.TEAM, Access.VIEW),
             "security_log": not member,
         },
         "acting_for": user.holder if member else None,

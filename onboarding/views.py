@@ -387,8 +387,10 @@ def document(request, name):
 @require_http_methods(["POST"])
 def switch_role(request):
     """SPEC §1.6: the top-bar role picker; the choice is kept on the account."""
+    # A team member picks among its account's roles; the pick is its own (SPEC §8.1).
     role = get_object_or_404(
-        partner_roles_of(request.user).filter(held__gt=0), code=request.POST.get("role", "")
+        partner_roles_of(request.user.holder).filter(held__gt=0),
+        code=request.POST.get("role", ""),
     )
     request.user.active_role = role
     request.user.save(update_fields=["active_role"])
