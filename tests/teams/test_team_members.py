@@ -470,3 +470,24 @@ def test_no_team_action_without_the_team_permission(alice):
         services.invite_member(
             by=member, email="x@example.com", role=Role.objects.builtin("viewer")
         )
+
+
+# Admin
+
+
+def test_staff_read_the_team_tables_without_any_token(alice, admin_client):
+    # given
+    invitation = services.invite_member(
+        by=alice, email="d@example.com", role=Role.objects.builtin("viewer")
+    )
+
+    # when
+    listing = admin_client.get(reverse("admin:teams_invitation_changelist"))
+    detail = admin_client.get(reverse("admin:teams_invitation_change", args=[invitation.pk]))
+
+    # then
+    assert listing.status_code == detail.status_code == 200
+    assert b"d@example.com" in listing.content
+    assert invitation.token_hash.encode() not in detail.content
+    for model in ("role", "membership", "teamsettings"):
+        assert admin_client.get(reverse(f"admin:teams_{model}_changelist")).status_code == 200
