@@ -36,11 +36,7 @@ def _refused(request, error: Exception):
     return redirect("teams:members")
 
 
-@login_required
-@require_http_methods(["GET"])
-@module_required(Module.TEAM)
-def members(request):
-    """SPEC §8.2: the main account, the members with their roles, the open invitations."""
+def _members_page(request, invite_form: InviteForm | None = None, status: int = 200):
     account = request.user.holder
     team = Membership.objects.filter(user__account=account).select_related("user", "role")
     context = {
@@ -49,11 +45,19 @@ def members(request):
         "memberships": team.order_by("joined_at", "pk"),
         "invitations": Invitation.objects.open().filter(account=account).select_related("role"),
         "can_manage": may(request.user, Module.TEAM, Access.MANAGE),
-        "invite_form": InviteForm(account=account),
+        "invite_form": invite_form or InviteForm(account=account),
         "roles": Role.objects.for_account(account),
         "require_mfa": TeamSettings.objects.filter(account=account, require_mfa=True).exists(),
     }
-    return render(request, "teams/members.html", context)
+    return render(request, "teams/members.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+@module_required(Module.TEAM)
+def members(request):
+    """SPEC §8.2: the main account, the members with their roles, the open invitations."""
+    return _members_page(request)
 
 
 @login_required
@@ -61,14 +65,19 @@ def members(request):
 @module_required(Module.TEAM)
 def invite(request):
     form = InviteForm(request.POST, account=request.user.holder)
-    if not form.is_valid():
-        return _refused(request, Exception(_("Enter an email and choose a role.")))
-    try:
-        invitation = services.invite_member(by=request.user, ip=_ip(request), **form.cleaned_data)
-    except services.TeamActionRefused as error:
-        return _refused(request, error)
-    messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
-    return redirect("teams:members")
+    if form.is_valid():
+        try:
+            invitation = services.invite_member(
+                by=request.user, ip=_ip(request), **form.cleaned_data
+            )
+        except services.TeamActionRefused as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("teams:members")
+    return _members_page(request, form, status=400)
 
 
 def _invitation(request, pk: int) -> Invitation:

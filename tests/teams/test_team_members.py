@@ -104,6 +104,19 @@ def test_the_main_account_and_members_cannot_be_invited(alice, email, reason):
         services.invite_member(by=alice, email=email, role=Role.objects.builtin("viewer"))
 
 
+def test_the_invite_form_says_why_an_email_is_refused(alice_client):
+    # when
+    response = alice_client.post(
+        reverse("teams:invite"),
+        {"email": "alice@example.com", "role": Role.objects.builtin("viewer").pk},
+    )
+
+    # then
+    assert response.status_code == 400
+    assert "main account&#x27;s own email" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
 def test_a_role_of_another_account_cannot_be_given(alice, bob):
     # given
     bobs = services.create_role(by=bob, name="Bob's", permissions={"apps": 2})
