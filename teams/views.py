@@ -240,7 +240,7 @@ def role_delete(request, pk: int):
     return redirect("teams:roles")
 
 
-def _invitation_page(request, token: str, template: str, context: dict, status: int = 200):
+def _invitation_page(request, token: str, template: str, context: dict):
     invitation = services.find_invitation(token)
     problem = None
     try:
@@ -254,7 +254,7 @@ def _invitation_page(request, token: str, template: str, context: dict, status: 
         "account_name": account_name(invitation.account) if invitation else "",
         **context,
     }
-    return render(request, template, context, status=status)
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
