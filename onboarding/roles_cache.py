@@ -66,10 +66,12 @@ def _cached_roles(user, seconds: int) -> list:
 
 
 def request_roles(request) -> list:
-    """shell_roles(request.user), asked once per request (the shell and the page share it)."""
+    """shell_roles of the account the user acts for, asked once per request (the shell and
+    the page share it)."""
     roles = getattr(request, "_shell_roles", None)
     if roles is None:
-        roles = request._shell_roles = shell_roles(request.user)
+        # A team member's shell shows its account's roles (SPEC §8.1).
+        roles = request._shell_roles = shell_roles(request.user.holder)
     return roles
 
 

@@ -66,5 +66,7 @@ urlpatterns = [
     path("", include("open_api.urls")),
     # The partner pages (referrals/…) and the public short link r/<token> (SPEC §5).
     path("", include("referrals.urls")),
+    # SPEC §8.2: My Account › Team members, before the accounts pages' catch-alls.
+    path("my-account/team/", include("teams.urls")),
     path("", include("accounts.urls")),
 ]

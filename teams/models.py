@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -246,3 +247,15 @@ class Invitation(models.Model):
         if self.revoked_at:
             return "revoked"
         return "expired" if self.is_expired else "pending"
+
+
+def account_name(account) -> str:
+    """How a partner account is named to others: its company entity's name when there is
+    one, else the main account's email. (The entity is read through its reverse relation:
+    onboarding sits above teams.)"""
+    try:
+        entity = account.company_entity
+    except (AttributeError, ObjectDoesNotExist):
+        entity = None
+    name = entity and (entity.partner_name or entity.legal_name or entity.legal_name_english)
+    return name or account.email
