@@ -1,0 +1,673 @@
+"""SPEC §8.1, §8.3, §3.14: every partner URL, requested by every kind of visitor, leaks
+nothing and writes nothing it should not.
+
+The URLs are read from the URL resolver: every pattern of the partner namespaces is either
+in the matrix (its view declares a team module with `teams.permissions.module_required`),
+a page of the signed-in user's own (PER_USER_PAGES), or not a partner page at all
+(NOT_PARTNER_PAGES). A new URL that is none of these fails `test_every_partner_url_is_known`.
+
+For each URL, in a world where alice (a main account), bob (another one) and carol (a
+blacklisted one) each own one of everything a URL can name:
+- alice and her member holding the URL's module (at manage) get the page: 200, 302, or
+  405 for a method the view does not take; the member sees what alice sees;
+- her member holding every other module (at manage) is refused: 403;
+- bob's administrator gets a 404 for alice's objects, and his own pages elsewhere;
+- an anonymous visitor is sent to log in;
+- carol reads her own pages and her writes are refused (403), but for the views marked
+  @allowed_when_blacklisted.
+Refused requests change none of alice's rows (or carol's), and no refused answer shows
+alice's app name, app key, company or service name.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.db import models, transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from accounts.decorators import is_allowed_when_blacklisted
+from accounts.models import User
+from apps_services import services as app_services
+from apps_services.models import App, AppType
+from categories.catalog import seed as seed_catalog
+from categories.models import Center, Market, PartnerType, Region, ServiceCategory
+from demo.seed.accounts import ensure_reviewers_group
+from notifications.models import Notification
+from onboarding import services as onboarding
+from onboarding.models import Application, CompanyEntity
+from open_api.models import Authorization, WebhookDelivery
+from referrals.models import ShopRegistrationService
+from sellers.models import SellerType
+from teams.permissions import Access, Module
+from tests.compliance.conftest import submit_review
+from tests.conftest import make_member, make_user
+from tests.onboarding.conftest import upload
+from tests.referrals.conftest import make_service, make_shop_partner, publish
+
+# --- which URLs are partner pages ----------------------------------------------------------
+
+# The namespaces whose URLs are partner pages (some of them excluded below).
+PARTNER_NAMESPACES = frozenset(
+    {
+        "accounts",
+        "onboarding",
+        "compliance",
+        "apps_services",
+        "open_api",
+        "referrals",
+        "notifications",
+        "teams",
+    }
+)
+# Namespaces with no partner page: staff, the Seller Center stand-in, the public catalog.
+OTHER_NAMESPACES = frozenset({"admin", "sellers", "categories"})
+
+# URLs of the partner namespaces that are not partner pages, and why.
+NOT_PARTNER_PAGES = {
+    # Public: the landing page (the dashboard once signed in, nothing of anyone's on it) and
+    # "Resend" on the "Verify your email" page, before any login.
+    "accounts:dashboard",
+    "accounts:resend-verification",
+    # The seller authorization link and the Open API: the seller's and the app's, signed by
+    # app key and secret, never a partner session (SPEC §4.7-4.8).
+    "open_api:authorize",
+    "open_api:document",
+    "open_api:token-get",
+    "open_api:token-refresh",
+    "open_api:shops",
+    "open_api:deauthorize",
+    # The seller's side, in the Seller Center stand-in (SPEC §4.9, §6).
+    "open_api:app-logo",
+    "open_api:authorization-list",
+    "open_api:authorization-revoke",
+    # The public short link and the seller sign-up it leads to (SPEC §5.5).
+    "referrals:redirect",
+    "referrals:seller-start",
+    "referrals:seller-signup",
+    "referrals:seller-welcome",
+    # An invitation is accepted by the invited person, who is not in the team yet (SPEC §8.2).
+    "teams:accept",
+}
+
+# Partner pages of the signed-in user's own, which no team module covers: every member has
+# them for their own login (SPEC §8.2: a member never changes the main account's login).
+PER_USER_PAGES = {
+    "accounts:profile",  # My Account; its account tab is the user's own
+    "accounts:change",  # change login email, phone or password
+    "accounts:verify-phone",
+    "accounts:security",  # the user's own two-factor sign-in
+    "onboarding:switch-role",  # which of the account's roles the menu shows
+}
+
+# The module each partner page belongs to (SPEC §8.3), checked against the view's own
+# `team_module`. A URL missing here fails `test_every_partner_url_is_known`.
+MATRIX = {
+    "onboarding:get-started": Module.PROFILE,
+    "onboarding:add-category": Module.PROFILE,
+    "onboarding:batch-edit": Module.PROFILE,
+    "onboarding:batch-next": Module.PROFILE,
+    "onboarding:batch-delete": Module.PROFILE,
+    "onboarding:application-detail": Module.PROFILE,
+    "onboarding:application-edit": Module.PROFILE,
+    "onboarding:document": Module.PROFILE,
+    "compliance:overview": Module.PROFILE,
+    "compliance:questionnaire": Module.PROFILE,
+    "compliance:security-review": Module.PROFILE,
+    "apps_services:seller-verification": Module.PROFILE,
+    "apps_services:app-list": Module.APPS,
+    "apps_services:app-create": Module.APPS,
+    "apps_services:app-detail": Module.APPS,
+    "apps_services:app-edit": Module.APPS,
+    "apps_services:app-publish": Module.APPS,
+    "apps_services:app-deactivate": Module.APPS,
+    "apps_services:app-logo": Module.APPS,
+    "apps_services:app-reveal-secret": Module.SECRETS,
+    "apps_services:app-rotate-secret": Module.SECRETS,
+    "open_api:app-authorizations": Module.AUTHORIZATIONS,
+    "open_api:app-deauthorize": Module.AUTHORIZATIONS,
+    "open_api:app-webhooks": Module.WEBHOOKS,
+    "open_api:app-webhook-test": Module.WEBHOOKS,
+    "open_api:app-webhook-redeliver": Module.WEBHOOKS,
+    "referrals:service-list": Module.SHOP_REGISTRATION,
+    "referrals:service-create": Module.SHOP_REGISTRATION,
+    "referrals:service-detail": Module.SHOP_REGISTRATION,
+    "referrals:service-publish": Module.SHOP_REGISTRATION,
+    "referrals:service-deactivate": Module.SHOP_REGISTRATION,
+    "referrals:service-links": Module.SHOP_REGISTRATION,
+    "referrals:link-qr": Module.SHOP_REGISTRATION,
+    "notifications:notifications": Module.NOTIFICATIONS,
+    "notifications:notification-open": Module.NOTIFICATIONS,
+    "notifications:notifications-read-all": Module.NOTIFICATIONS,
+    "accounts:security-log": Module.TEAM,
+    "teams:members": Module.TEAM,
+}
+
+
+def partner_patterns() -> dict[str, URLPattern]:
+    """{namespaced name: pattern} of every named URL of the partner namespaces."""
+    found: dict[str, URLPattern] = {}
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in PARTNER_NAMESPACES:
+            for pattern in walk(entry):
+                if pattern.name:
+                    found.setdefault(f"{entry.namespace}:{pattern.name}", pattern)
+    return found
+
+
+def walk(resolver: URLResolver):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry)
+        else:
+            yield entry
+
+
+def matrix_names() -> list[str]:
+    return sorted(name for name in partner_patterns() if name not in NOT_PARTNER_PAGES)
+
+
+# What a page needs besides its path to be itself (not a 404 for a missing choice).
+QUERIES = {"onboarding:get-started": "?type=tsp"}
+# The smallest POST that reaches the view's work (anything else posts an empty form).
+BODIES = {"onboarding:switch-role": {"role": "app-developer"}}
+
+
+def allowed_methods(view) -> set[str] | None:
+    """The methods `require_http_methods` lets through to `view`, None if it does not say."""
+    while view is not None:
+        code = getattr(view, "__code__", None)
+        if code is not None and "request_method_list" in code.co_freevars:
+            cell = view.__closure__[code.co_freevars.index("request_method_list")]
+            return set(cell.cell_contents)
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def takes(pattern: URLPattern, method: str) -> bool:
+    methods = allowed_methods(pattern.callback)
+    return methods is None or method.upper() in methods
+
+
+ISV_CATEGORY = "isv-order-management"
+
+# --- the world -----------------------------------------------------------------------------
+
+
+@dataclass
+class Holdings:
+    """One main account's things that URLs name, and the words that must not leak."""
+
+    user: User
+    application: Application
+    app: App
+    authorization: Authorization
+    delivery: WebhookDelivery
+    service: ShopRegistrationService
+    notification: Notification
+    document: str
+    secrets: list[str] = field(default_factory=list)
+
+
+def apply(user: User, *, kind: str, category: str) -> Application:
+    """A draft application of `user`'s in the US, with its plan filled in."""
+    (application,) = onboarding.start_applications(
+        user=user,
+        partner_type=PartnerType.objects.get(code=kind),
+        region=Region.objects.get(code="US"),
+        markets=Market.objects.filter(code="US"),
+        categories=ServiceCategory.objects.filter(code=category),
+    )
+    application.service_plan = "We build order sync for sellers."
+    application.team_size = 4
+    application.save()
+    return application
+
+
+def become_developer(user: User, *, reviewer: User) -> None:
+    """An approved ISV application in the US, next to the shop registration one."""
+    application = apply(user, kind="isv", category=ISV_CATEGORY)
+    onboarding.submit_application(application_id=application.pk, by=user)
+    onboarding.decide_application(application_id=application.pk, by=reviewer, approve=True)
+
+
+def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
+    """`user` (a US partner) gets, through the real services where they are quick: an
+    approved shop registration application and a published service with its links; an
+    approved developer application, an app with an authorized shop and a webhook delivery;
+    a submitted security review; a draft application (batch, documents); notifications."""
+    make_shop_partner(user, reviewer=reviewer)
+    # Names of its own, to look for in answers (the approved entity is frozen to save()).
+    CompanyEntity.objects.filter(user=user).update(
+        legal_name=f"{prefix} Holdings Ltd", partner_name=f"{prefix} Growth"
+    )
+    entity = CompanyEntity.objects.get(user=user)
+    service = publish(make_service(user, name=f"{prefix} Shop Setup"))
+    become_developer(user, reviewer=reviewer)
+    app = app_services.create_app(
+        user=user,
+        app_type=AppType.CUSTOM,
+        category=ServiceCategory.objects.get(code=ISV_CATEGORY),
+        name=f"{prefix} Order Sync",
+        market=Market.objects.get(code="US"),
+        seller_type=SellerType.LOCAL,
+        api_enabled=True,
+        redirect_url=f"https://{prefix.lower()}.example/callback",
+        logo=upload("logo.png"),
+    )
+    # Set past the address check (it would look the host up): nothing is sent in a test.
+    App.objects.filter(pk=app.pk).update(webhook_url=f"https://hooks.{prefix.lower()}.example/")
+    app.refresh_from_db()
+    authorization = Authorization.objects.create(
+        app=app,
+        seller_account_id=f"{prefix}-seller",
+        seller_name=f"{prefix} Seller",
+        seller_base_region="US",
+        shop_id=f"7494{user.pk:012d}",
+        shop_name=f"{prefix} Shop",
+        shop_region="US",
+        shop_cipher=f"cipher-{prefix}",
+        seller_type="LOCAL",
+        open_id=f"open-{prefix}",
+        expires_at=timezone.now() + timedelta(days=300),
+    )
+    delivery = WebhookDelivery.enqueue(
+        app=app,
+        event_type=WebhookDelivery.EventType.SELLER_DEAUTHORIZATION,
+        shop_id=authorization.shop_id,
+        data={"message": "The seller revoked the authorization of this app."},
+    )
+    submit_review(user)
+    application = apply(user, kind="tsp", category="live-management")
+    notification = Notification.objects.filter(user=user).order_by("pk").first()
+    assert delivery is not None
+    assert notification is not None
+    return Holdings(
+        user=user,
+        application=application,
+        app=app,
+        authorization=authorization,
+        delivery=delivery,
+        service=service,
+        notification=notification,
+        document=entity.business_certificate.name,
+        secrets=[app.name, app.app_key, entity.legal_name, entity.partner_name, service.name],
+    )
+
+
+def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
+    """The URL's arguments, naming `things` (one main account's objects)."""
+    namespace = name.split(":")[0]
+    pk = {
+        "onboarding": things.application.pk,
+        "apps_services": things.app.pk,
+        "open_api": things.app.pk,
+        "referrals": things.service.pk,
+        "notifications": things.notification.pk,
+    }
+    values = {
+        "batch": things.application.batch,
+        "name": things.document,
+        "authorization_id": things.authorization.pk,
+        "delivery_id": things.delivery.pk,
+        "kind": SellerType.LOCAL.slug,
+        "what": "email",
+    }
+    kwargs = {}
+    for converter in pattern.pattern.converters:
+        if converter == "pk" and namespace in pk:
+            kwargs[converter] = pk[namespace]
+        elif converter in values:
+            kwargs[converter] = values[converter]
+        else:
+            raise AssertionError(
+                f"{name}: the matrix has no object for <{converter}>; give every main account "
+                "one in give_everything() and name it in kwargs_for()"
+            )
+    return kwargs
+
+
+# Arguments that name no object of anyone's (which credential a page changes, which link).
+NOT_OBJECTS = frozenset({"what", "kind"})
+
+
+def names_an_object(pattern: URLPattern) -> bool:
+    return bool(set(pattern.pattern.converters) - NOT_OBJECTS)
+
+
+# --- what an account owns, to see that refused requests change none of it -----------------
+
+SKIPPED_MODELS = frozenset({"sessions.Session", "admin.LogEntry"})
+
+
+def paths_to_user(model, depth: int = 3, seen=()) -> list[str]:
+    """Lookups from `model` to a User, through foreign keys (at most `depth` of them)."""
+    if depth == 0:
+        return []
+    found = []
+    for f in model._meta.get_fields():
+        if not (f.many_to_one or f.one_to_one) or not f.concrete or f.related_model is None:
+            continue
+        if f.related_model is User:
+            found.append(f.name)
+        elif f.related_model not in seen and f.related_model is not model:
+            found += [
+                f"{f.name}__{rest}"
+                for rest in paths_to_user(f.related_model, depth - 1, (*seen, model))
+            ]
+    return found
+
+
+def account_rows(account: User) -> dict:
+    """Every row that belongs to `account` or to one of its team, as values."""
+    team = list(User.objects.filter(models.Q(pk=account.pk) | models.Q(account=account)))
+    rows = {"accounts.User": list(User.objects.filter(pk__in=[u.pk for u in team]).values())}
+    for model in apps.get_models():
+        label = model._meta.label
+        if model is User or label in SKIPPED_MODELS:
+            continue
+        pks: set = set()
+        for path in paths_to_user(model):
+            pks |= set(model.objects.filter(**{f"{path}__in": team}).values_list("pk", flat=True))
+        if pks:
+            rows[label] = list(model.objects.filter(pk__in=pks).order_by("pk").values())
+    for user_row in rows["accounts.User"]:
+        # Each user's own: when they last logged in, which of the roles the menu shows.
+        user_row.pop("last_login")
+        user_row.pop("active_role_id")
+    return rows
+
+
+def changes(before: dict, after: dict) -> list[str]:
+    """What differs between two account_rows(), in words."""
+    found = []
+    for label in sorted(set(before) | set(after)):
+        old, new = before.get(label, []), after.get(label, [])
+        if old != new:
+            old_pks = {r["id"] if "id" in r else str(r) for r in old}
+            new_pks = {r["id"] if "id" in r else str(r) for r in new}
+            if old_pks != new_pks:
+                found.append(f"{label} rows {len(old)}→{len(new)}")
+            else:
+                changed = [k for o, n in zip(old, new, strict=True) for k in o if o[k] != n.get(k)]
+                found.append(f"{label} changed {sorted(set(changed))}")
+    return found
+
+
+# --- the matrix ----------------------------------------------------------------------------
+
+
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class World:
+    """alice, bob and carol (blacklisted) with one of everything; for each team module,
+    a member of alice's holding only it and one holding every other module (at manage);
+    bob's administrator. Built once for this file, in a transaction rolled back after it."""
+
+    alice: Holdings
+    bob: Holdings
+    carol: Holdings
+    bob_member: User
+    with_module: dict[str | None, User]
+    without_module: dict[str | None, User]
+    media: Path
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    from partner_center.celery import app as celery_app
+
+    media = tmp_path_factory.mktemp("matrix")
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            PASSWORD_HASHERS=FAST_HASHER,
+            MEDIA_ROOT=str(media / "media"),
+            PRIVATE_MEDIA_ROOT=media / "private",
+        ),
+        transaction.atomic(),
+    ):
+        if not Market.objects.exists():
+            seed_catalog()
+        reviewer = make_user(email="rita@example.com", is_staff=True)
+        reviewer.groups.add(ensure_reviewers_group())
+        owners = {}
+        for prefix in ("Alice", "Bob", "Carol"):
+            user = make_user(email=f"{prefix.lower()}@example.com", center=Center.US)
+            owners[prefix] = give_everything(user, prefix=prefix, reviewer=reviewer)
+        owners["Carol"].user.blacklist(by=reviewer, reason="Fake documents.")
+        alice = owners["Alice"].user
+        with_module, without_module = {}, {}
+        # None: the pages of the user's own, for a member with no module and one with all.
+        for module in [*Module, None]:
+            key = module.value if module else "none"
+            only = {module.value: int(Access.MANAGE)} if module else {}
+            others = {m.value: int(Access.MANAGE) for m in Module if m != module}
+            with_module[module] = make_member(
+                account=alice, email=f"with-{key}@example.com", role=only
+            )
+            without_module[module] = make_member(
+                account=alice, email=f"without-{key}@example.com", role=others
+            )
+        bob_member = make_member(account=owners["Bob"].user, email="bobs.admin@example.com")
+        celery_app.conf.task_always_eager = eager
+        yield World(
+            owners["Alice"],
+            owners["Bob"],
+            owners["Carol"],
+            bob_member,
+            with_module,
+            without_module,
+            media,
+        )
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _world_media(_embedded_defaults, settings, world):
+    """The world's files stay where it wrote them, and passwords hash fast."""
+    settings.MEDIA_ROOT = str(world.media / "media")
+    settings.PRIVATE_MEDIA_ROOT = world.media / "private"
+    settings.PASSWORD_HASHERS = FAST_HASHER
+
+
+@dataclass
+class Answer:
+    status: int
+    location: str
+    body: str
+
+
+def request(client: Client, method: str, url: str, body: dict) -> Answer:
+    response = client.post(url, body) if method == "post" else client.get(url)
+    streamed = getattr(response, "streaming", False)
+    body = b"" if streamed else response.content
+    text = body.decode(errors="replace") if "image" not in response.get("Content-Type", "") else ""
+    return Answer(response.status_code, response.get("Location", ""), text)
+
+
+@contextmanager
+def undone():
+    """Whatever happens inside is rolled back after it."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+class Matrix:
+    """Requests one URL as every actor and keeps what went wrong, in words."""
+
+    def __init__(self, world: World, name: str, pattern: URLPattern, module: str | None):
+        self.world, self.name, self.pattern = world, name, pattern
+        self.failures: list[str] = []
+        query = QUERIES.get(name, "")
+        self.alice_url = reverse(name, kwargs=kwargs_for(name, pattern, world.alice)) + query
+        self.carol_url = reverse(name, kwargs=kwargs_for(name, pattern, world.carol)) + query
+        self.body = BODIES.get(name, {})
+        self.login = reverse("account_login")
+        users = {
+            "main": world.alice.user,
+            "with_module": world.with_module[module],
+            "without_module": world.without_module[module],
+            "bob_member": world.bob_member,
+            "carol": world.carol.user,
+        }
+        self.clients = {"anonymous": Client(raise_request_exception=False)}
+        for actor, user in users.items():
+            self.clients[actor] = Client(raise_request_exception=False)
+            self.clients[actor].force_login(user)
+
+    def ask(self, actor: str, method: str) -> Answer:
+        url = self.carol_url if actor == "carol" else self.alice_url
+        with undone():
+            return request(self.clients[actor], method, url, self.body)
+
+    def ask_refused(self, asks: list[tuple[str, str]], owner: User) -> dict:
+        """Answers to requests that must change nothing of `owner`'s; what one changed is
+        a failure (found by asking again one by one)."""
+        with undone():
+            before = account_rows(owner)
+            url = {
+                actor: self.carol_url if actor == "carol" else self.alice_url for actor, _ in asks
+            }
+            answers = {
+                (actor, method): request(self.clients[actor], method, url[actor], self.body)
+                for actor, method in asks
+            }
+            wrote = changes(before, account_rows(owner))
+        if wrote:
+            for actor, method in asks:
+                with undone():
+                    before = account_rows(owner)
+                    request(self.clients[actor], method, url[actor], self.body)
+                    wrote = changes(before, account_rows(owner))
+                if wrote:
+                    self.fail(actor, method, answers[(actor, method)], f"no write, not {wrote}")
+        return answers
+
+    def fail(self, actor: str, method: str, answer: Answer, expected: str) -> None:
+        got = f"{answer.status}" + (f" → {answer.location}" if answer.location else "")
+        url = self.carol_url if actor == "carol" else self.alice_url
+        self.failures.append(
+            f"{self.name} {url} as {actor}, {method.upper()}: got {got}, expected {expected}"
+        )
+
+    def expect(self, actor: str, method: str, answer: Answer, allowed: set[int], why: str):
+        if answer.status == 405 and not takes(self.pattern, method):
+            return
+        if answer.status not in allowed:
+            self.fail(actor, method, answer, why)
+
+    def no_leak(self, actor: str, method: str, answer: Answer, *, email: bool = False) -> None:
+        words = list(self.world.alice.secrets) + ([self.world.alice.user.email] if email else [])
+        shown = [w for w in words if w in answer.body or escape(w) in answer.body]
+        if shown:
+            self.fail(actor, method, answer, f"nothing of alice's, but it shows {shown}")
+
+
+OK = {200, 302}
+METHODS = ("get", "post")
+
+
+def module_of(name: str, pattern: URLPattern) -> str | None:
+    return getattr(pattern.callback, "team_module", None)
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+
+def test_every_partner_url_is_known():
+    """A new URL in a partner namespace is put in the matrix, or said not to be a partner
+    page (or a page of the user's own), here."""
+    # given
+    namespaces = {
+        entry.namespace
+        for entry in get_resolver().url_patterns
+        if isinstance(entry, URLResolver) and entry.namespace
+    }
+    known = set(MATRIX) | PER_USER_PAGES | NOT_PARTNER_PAGES
+
+    # then
+    assert namespaces <= PARTNER_NAMESPACES | OTHER_NAMESPACES, "a new namespace: which is it?"
+    assert set(partner_patterns()) - known == set()
+    assert {"apps_services:app-detail", "open_api:app-webhooks", "referrals:link-qr"} <= set(
+        matrix_names()
+    )
+
+
+@pytest.mark.parametrize("name", matrix_names())
+def test_every_partner_page_declares_its_team_module(name):
+    pattern = partner_patterns()[name]
+
+    if name in PER_USER_PAGES:
+        return
+    assert module_of(name, pattern) is not None, f"{name}: no @module_required"
+    assert module_of(name, pattern) == MATRIX[name]
+
+
+@pytest.mark.parametrize("name", matrix_names())
+def test_no_one_reads_or_writes_beyond_their_account_and_role(name, world, db):
+    # given
+    pattern = partner_patterns()[name]
+    per_user = name in PER_USER_PAGES
+    module = None if per_user else (module_of(name, pattern) or MATRIX.get(name))
+    matrix = Matrix(world, name, pattern, module)
+
+    # when / then: alice, and her member holding the module, get the page
+    for method in METHODS:
+        answer = matrix.ask("main", method)
+        matrix.expect("main", method, answer, OK, "200 or 302")
+        as_member = matrix.ask("with_module", method)
+        if per_user:
+            matrix.expect("with_module", method, as_member, OK, "200 or 302 (their own)")
+        elif (as_member.status, as_member.location) != (answer.status, answer.location):
+            matrix.fail("with_module", method, as_member, f"like alice: {answer.status}")
+        else:
+            missing = [w for w in world.alice.secrets if w in answer.body]
+            missing = [w for w in missing if w not in as_member.body]
+            if missing:
+                matrix.fail("with_module", method, as_member, f"alice's page, with {missing}")
+
+    # her member without the module is refused; another team's administrator is told
+    # alice's objects do not exist, and sees his own pages elsewhere; anonymous visitors
+    # are sent to log in. None of it changes anything of alice's.
+    refused = matrix.ask_refused(
+        [(a, m) for a in ("without_module", "bob_member", "anonymous") for m in METHODS],
+        world.alice.user,
+    )
+    for (actor, method), answer in refused.items():
+        if actor == "without_module":
+            if per_user:
+                matrix.expect(actor, method, answer, OK, "200 or 302 (their own)")
+            else:
+                matrix.expect(actor, method, answer, {403}, "403")
+                matrix.no_leak(actor, method, answer)
+        elif actor == "bob_member":
+            if names_an_object(pattern):
+                matrix.expect(actor, method, answer, {404}, "404")
+            else:
+                matrix.expect(actor, method, answer, OK, "200 or 302 (bob's own)")
+            matrix.no_leak(actor, method, answer, email=True)
+        elif answer.status != 302 or matrix.login not in answer.location:
+            matrix.expect(actor, method, answer, set(), "302 to the login")
+
+    # carol, blacklisted, reads her own pages and writes nothing
+    matrix.expect("carol", "get", matrix.ask("carol", "get"), OK, "200 or 302 (her own page)")
+    if is_allowed_when_blacklisted(resolve(matrix.carol_url.split("?")[0]).func):
+        answer = matrix.ask("carol", "post")
+        matrix.expect("carol", "post", answer, OK, "200 or 302 (allowed when blacklisted)")
+    else:
+        answer = matrix.ask_refused([("carol", "post")], world.carol.user)[("carol", "post")]
+        matrix.expect("carol", "post", answer, {403}, "403 (blacklisted)")
+
+    assert not matrix.failures, "\n".join(["", *matrix.failures])
