@@ -45,6 +45,7 @@ from onboarding.models import Application, CompanyEntity
 from open_api.models import Authorization, WebhookDelivery
 from referrals.models import ShopRegistrationService
 from sellers.models import SellerType
+from teams.models import Invitation, Role
 from teams.permissions import Access, Module
 from tests.compliance.conftest import submit_review
 from tests.conftest import make_member, make_user
@@ -94,6 +95,7 @@ NOT_PARTNER_PAGES = {
     "referrals:seller-welcome",
     # An invitation is accepted by the invited person, who is not in the team yet (SPEC §8.2).
     "teams:accept",
+    "teams:join-signup",
 }
 
 # Partner pages of the signed-in user's own, which no team module covers: every member has
@@ -104,6 +106,7 @@ PER_USER_PAGES = {
     "accounts:verify-phone",
     "accounts:security",  # the user's own two-factor sign-in
     "onboarding:switch-role",  # which of the account's roles the menu shows
+    "teams:leave",  # a member leaves the team they are in
 }
 
 # The module each partner page belongs to (SPEC §8.3), checked against the view's own
@@ -147,6 +150,16 @@ MATRIX = {
     "notifications:notifications-read-all": Module.NOTIFICATIONS,
     "accounts:security-log": Module.TEAM,
     "teams:members": Module.TEAM,
+    "teams:invite": Module.TEAM,
+    "teams:resend": Module.TEAM,
+    "teams:revoke": Module.TEAM,
+    "teams:change-role": Module.TEAM,
+    "teams:remove": Module.TEAM,
+    "teams:team-mfa": Module.TEAM,  # the team's two-factor rule (teams.permissions)
+    "teams:roles": Module.TEAM,
+    "teams:role-create": Module.TEAM,
+    "teams:role-edit": Module.TEAM,
+    "teams:role-delete": Module.TEAM,
 }
 
 
@@ -212,6 +225,9 @@ class Holdings:
     service: ShopRegistrationService
     notification: Notification
     document: str
+    colleague: User
+    invitation: Invitation
+    spare_role: Role
     secrets: list[str] = field(default_factory=list)
 
     def shown_in(self, module: str | None) -> list[str]:
@@ -224,6 +240,7 @@ class Holdings:
             Module.AUTHORIZATIONS: [*app, self.authorization.shop_name],
             Module.WEBHOOKS: [*app, self.delivery.notification_id],
             Module.SHOP_REGISTRATION: [self.service.name],
+            Module.TEAM: [self.colleague.email, self.invitation.email, self.spare_role.name],
         }.get(module, [])
 
 
@@ -298,6 +315,16 @@ def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
     submit_review(user)
     application = apply(user, kind="tsp", category="live-management")
     notification = Notification.objects.filter(user=user).order_by("pk").first()
+    colleague = make_member(account=user, email=f"colleague.{prefix.lower()}@example.com")
+    invitation = Invitation(
+        account=user,
+        email=f"invited.{prefix.lower()}@example.com",
+        role=Role.objects.builtin("viewer"),
+        invited_by=user,
+    )
+    invitation.new_token()
+    invitation.save()
+    spare_role = Role.objects.create(account=user, name=f"{prefix} spare role", permissions={})
     assert delivery is not None
     assert notification is not None
     return Holdings(
@@ -309,13 +336,35 @@ def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
         service=service,
         notification=notification,
         document=entity.business_certificate.name,
-        secrets=[app.name, app.app_key, entity.legal_name, entity.partner_name, service.name],
+        colleague=colleague,
+        invitation=invitation,
+        spare_role=spare_role,
+        secrets=[
+            app.name,
+            app.app_key,
+            entity.legal_name,
+            entity.partner_name,
+            service.name,
+            colleague.email,
+            invitation.email,
+            spare_role.name,
+        ],
     )
 
 
 def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
     """The URL's arguments, naming `things` (one main account's objects)."""
     namespace = name.split(":")[0]
+    if namespace == "teams":  # invitations/<pk>/…, members/<pk>/…, roles/<pk>/…
+        route = str(pattern.pattern)
+        team_objects = {
+            "invitations/": things.invitation.pk,
+            "members/": things.colleague.pk,
+            "roles/": things.spare_role.pk,
+        }
+        things_pk = [pk for prefix, pk in team_objects.items() if route.startswith(prefix)]
+        if things_pk:
+            return {"pk": things_pk[0]}
     pk = {
         "onboarding": things.application.pk,
         "apps_services": things.app.pk,
@@ -685,17 +734,20 @@ def test_no_one_reads_or_writes_beyond_their_account_and_role(name, world, db):
     # her member without the module is refused; another team's administrator is told
     # alice's objects do not exist, and sees his own pages elsewhere; anonymous visitors
     # are sent to log in. None of it changes anything of alice's.
-    refused = matrix.ask_refused(
-        [(a, m) for a in ("without_module", "bob_member", "anonymous") for m in METHODS],
-        world.alice.user,
+    refused_actors = (
+        ["bob_member", "anonymous"] if per_user else ["without_module", "bob_member", "anonymous"]
     )
+    refused = matrix.ask_refused(
+        [(actor, method) for actor in refused_actors for method in METHODS], world.alice.user
+    )
+    if per_user:  # a page of their own: a member may use it whatever their role
+        for method in METHODS:
+            answer = matrix.ask("without_module", method)
+            matrix.expect("without_module", method, answer, OK, "200 or 302 (their own)")
     for (actor, method), answer in refused.items():
         if actor == "without_module":
-            if per_user:
-                matrix.expect(actor, method, answer, OK, "200 or 302 (their own)")
-            else:
-                matrix.expect(actor, method, answer, {403}, "403")
-                matrix.no_leak(actor, method, answer)
+            matrix.expect(actor, method, answer, {403}, "403")
+            matrix.no_leak(actor, method, answer)
         elif actor == "bob_member":
             if names_an_object(pattern):
                 matrix.expect(actor, method, answer, {404}, "404")
