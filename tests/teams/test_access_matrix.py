@@ -2,13 +2,15 @@
 nothing and writes nothing it should not.
 
 The URLs are read from the URL resolver: every pattern of the partner namespaces is either
-in the matrix (its view declares a team module with `teams.permissions.module_required`),
-a page of the signed-in user's own (PER_USER_PAGES), or not a partner page at all
+in the matrix (MATRIX: its view declares that team module with
+`teams.permissions.module_required`), a page of the signed-in user's own (PER_USER_PAGES),
+a page of the main account's only (MAIN_ACCOUNT_ONLY), or not a partner page at all
 (NOT_PARTNER_PAGES). A new URL that is none of these fails `test_every_partner_url_is_known`.
 
-For each URL, in a world where alice (a main account), bob (another one) and carol (a
-blacklisted one) each own one of everything a URL can name:
-- alice and her member holding the URL's module (at manage) get the page: 200, 302, or
+For each URL, GET and POST (an empty or minimal body), in a world where alice (a main
+account), bob (another one) and carol (a blacklisted one) each own one of everything a URL
+can name:
+- alice and her member holding only the URL's module (at manage) get the page: 200, 302, or
   405 for a method the view does not take; the member sees what alice sees;
 - her member holding every other module (at manage) is refused: 403;
 - bob's administrator gets a 404 for alice's objects, and his own pages elsewhere;
@@ -16,7 +18,10 @@ blacklisted one) each own one of everything a URL can name:
 - carol reads her own pages and her writes are refused (403), but for the views marked
   @allowed_when_blacklisted.
 Refused requests change none of alice's rows (or carol's), and no refused answer shows
-alice's app name, app key, company or service name.
+alice's app name, app key, company or service name, or her team's emails.
+
+The world is built once for this file in a transaction rolled back after it; every request
+is rolled back too, so one URL's writes never reach another's.
 """
 
 from contextlib import contextmanager
@@ -109,6 +114,13 @@ PER_USER_PAGES = {
     "teams:leave",  # a member leaves the team they are in
 }
 
+# Partner pages only the main account may use, whatever a member's role: no module covers
+# them, and every member is refused (403).
+MAIN_ACCOUNT_ONLY = {
+    "teams:team-mfa",  # SPEC §8.4: the main account decides whether members must use 2FA
+    "accounts:security-log",  # SPEC §8.5: the account's log, the main account's to read
+}
+
 # The module each partner page belongs to (SPEC §8.3), checked against the view's own
 # `team_module`. A URL missing here fails `test_every_partner_url_is_known`.
 MATRIX = {
@@ -148,14 +160,12 @@ MATRIX = {
     "notifications:notifications": Module.NOTIFICATIONS,
     "notifications:notification-open": Module.NOTIFICATIONS,
     "notifications:notifications-read-all": Module.NOTIFICATIONS,
-    "accounts:security-log": Module.TEAM,
     "teams:members": Module.TEAM,
     "teams:invite": Module.TEAM,
     "teams:resend": Module.TEAM,
     "teams:revoke": Module.TEAM,
     "teams:change-role": Module.TEAM,
     "teams:remove": Module.TEAM,
-    "teams:team-mfa": Module.TEAM,  # the team's two-factor rule (teams.permissions)
     "teams:roles": Module.TEAM,
     "teams:role-create": Module.TEAM,
     "teams:role-edit": Module.TEAM,
@@ -210,10 +220,6 @@ BODIES = {
         "role": Role.objects.builtin("viewer").pk,
     },
 }
-
-# Pages of the team's rules that only the main account may use, whatever a member's role
-# (SPEC §8.4: the main account decides whether members must use two-factor sign-in).
-MAIN_ACCOUNT_ONLY = {"teams:team-mfa"}
 
 
 def allowed_methods(view) -> set[str] | None:
@@ -683,7 +689,7 @@ def test_every_partner_url_is_known():
         for entry in get_resolver().url_patterns
         if isinstance(entry, URLResolver) and entry.namespace
     }
-    known = set(MATRIX) | PER_USER_PAGES | NOT_PARTNER_PAGES
+    known = set(MATRIX) | PER_USER_PAGES | MAIN_ACCOUNT_ONLY | NOT_PARTNER_PAGES
 
     # then
     assert namespaces <= PARTNER_NAMESPACES | OTHER_NAMESPACES, "a new namespace: which is it?"
@@ -697,7 +703,7 @@ def test_every_partner_url_is_known():
 def test_every_partner_page_declares_its_team_module(name):
     pattern = partner_patterns()[name]
 
-    if name in PER_USER_PAGES:
+    if name in PER_USER_PAGES | MAIN_ACCOUNT_ONLY:
         return
     assert module_of(name, pattern) is not None, f"{name}: no @module_required"
     assert module_of(name, pattern) == MATRIX[name]
