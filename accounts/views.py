@@ -9,6 +9,7 @@ from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST
 
 from categories.models import PartnerType
+from teams.permissions import Access, Module, ensure, may
 
 from .decorators import allowed_when_blacklisted
 from .forms import CHANGE_FORMS, ResendVerificationForm, SendCodeForm, VerifyPhoneForm
@@ -21,11 +22,14 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "accounts/landing.html")
     partner_types = PartnerType.objects.filter(is_active=True).order_by("position")
-    return render(
-        request,
-        "accounts/dashboard.html",
-        {"partner_types": partner_types, "email_verified": _email_verified(request)},
-    )
+    # A team member follows the account's applications if their role reads them.
+    progress_of = request.user.holder if may(request.user, Module.PROFILE) else None
+    context = {
+        "partner_types": partner_types,
+        "email_verified": _email_verified(request),
+        "progress_of": progress_of,
+    }
+    return render(request, "accounts/dashboard.html", context)
 
 
 # The session remembers the login address once it is verified, so the dashboard's reminder
@@ -57,10 +61,23 @@ def set_language(request):
     return response
 
 
+# The profile's tabs about the partner account (SPEC §8.3: Profile & applications); the
+# account info tab is the signed-in user's own login, open to everyone.
+ACCOUNT_TABS = ("entity", "categories")
+
+
 @login_required
 @require_http_methods(["GET"])
 def profile(request):
-    return render(request, "accounts/profile.html", {"tab": request.GET.get("tab", "account")})
+    tab = request.GET.get("tab", "account")
+    if tab in ACCOUNT_TABS:
+        ensure(request.user, Module.PROFILE, Access.VIEW)
+    context = {
+        "tab": tab,
+        "account": request.user.holder,
+        "account_tabs": may(request.user, Module.PROFILE),
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 def _pending_code(user, purpose):

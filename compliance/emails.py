@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications import registry
 from notifications.models import Notification
+from teams.permissions import Module
 
 from .models import (
     MAX_CONSECUTIVE_REJECTIONS,
@@ -104,4 +105,5 @@ class ComplianceRenderer(registry.Renderer):
 
 def register_notification_renderers() -> None:
     """Called from ComplianceConfig.ready(): how the compliance notifications read."""
-    registry.register(ComplianceRenderer(), *KINDS)
+    # The account's standing (a blacklisting included) is Profile & applications' business.
+    registry.register(ComplianceRenderer(), *KINDS, module=Module.PROFILE)

@@ -19,6 +19,7 @@ from reviews.models import (
     ReviewState,
     ReviewTransition,
 )
+from teams.permissions import Access, Module, may
 
 COMPLIANCE_PERMISSION = "compliance.review_compliance"
 # The markets (and registration regions) where compliance review is always required.
@@ -350,6 +351,10 @@ class ComplianceReview(ReviewedModel):
             for name in self.SECURITY_FIELDS
             if (value := getattr(self, name)) not in (None, "")
         }
+
+    def submitter_can(self, user) -> bool:
+        """The account, or a member whose role manages Profile & applications (SPEC §8.3)."""
+        return super().submitter_can(user) and may(user, Module.PROFILE, Access.MANAGE)
 
     def submission_errors(self) -> dict[str, str]:
         """What Submit still needs, keyed by field; the English rule included, so the shell

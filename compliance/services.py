@@ -15,6 +15,7 @@ from onboarding.services import SubmissionRefused as SubmissionRefused
 from reviews import services as reviews
 from reviews.services import AlreadyDecided as AlreadyDecided
 from reviews.services import DecisionRefused as DecisionRefused
+from teams.permissions import Module, ensure
 
 from . import emails
 from .models import ComplianceReview, ComplianceState
@@ -49,10 +50,12 @@ def request_questionnaire(*, user: User) -> bool:
 
     Returns False when it was requested before (a double click, a second tab): the
     questionnaire already sits in the notifications and the inbox, and is not sent again.
+    `user` is the account or a member of its team who manages Profile & applications.
     """
+    owner = ensure(user, Module.PROFILE)
     user.ensure_can_write()
     with transaction.atomic():
-        review = _lock_review(user)
+        review = _lock_review(owner)
         _require_compliance(review)
         if review.questionnaire_requested_at is not None:
             return False
@@ -68,15 +71,17 @@ def save_security_review(*, user: User, answers: dict, submit: bool = False) -> 
 
     Saving needs nothing filled in (like "Save for later"); submitting needs every required
     answer, in English. Answers under review cannot change, and approved answers change
-    only by going back to review.
+    only by going back to review. `user` is the account or a member of its team who manages
+    Profile & applications; the history names them.
     """
+    owner = ensure(user, Module.PROFILE)
     user.ensure_can_write()
     unknown = set(answers) - set(ComplianceReview.SECURITY_FIELDS)
     if unknown:
         raise ValueError(f"Not security review fields: {sorted(unknown)}")
     errors = {}
     with transaction.atomic():
-        review = _lock_review(user)
+        review = _lock_review(owner)
         _require_compliance(review)
         approved = review.state == ComplianceState.APPROVED
         if not review.is_editable:

@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from teams.permissions import Access, Module, may, module_required
+
 from . import emails, services
 from .forms import SecurityReviewForm
 from .models import MAX_CONSECUTIVE_REJECTIONS, ComplianceReview, ComplianceState
@@ -21,17 +23,23 @@ def _compliance_context(review: ComplianceReview) -> dict:
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET"])
 def compliance(request):
     """The developer's compliance and legal review: questionnaire, then security review."""
-    review = ComplianceReview.of(request.user)
+    review = ComplianceReview.of(request.user.holder)
     context = _compliance_context(review)
+    # The account's writes: not blacklisted, and the user's role manages the profile.
+    context["can_write"] = not review.user.is_blacklisted and may(
+        request.user, Module.PROFILE, Access.MANAGE
+    )
     if review.questionnaire_requested_at:
         context["questionnaire"] = emails.questionnaire_text(review.questionnaire_region)
     return render(request, "compliance/compliance_overview.html", context)
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["POST"])
 def compliance_questionnaire(request):
     """ "Request questionnaire": delivered once, as a notification and an email."""
@@ -51,13 +59,19 @@ def compliance_questionnaire(request):
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET", "POST"])
 def compliance_security_review(request):
     """The security review form (English only): save a draft, or submit it for review."""
-    review = ComplianceReview.of(request.user)
+    account = request.user.holder
+    review = ComplianceReview.of(account)
     if not review.is_required:
         return redirect("compliance:overview")
-    editable = review.is_editable and not request.user.is_blacklisted
+    editable = (
+        review.is_editable
+        and not account.is_blacklisted
+        and may(request.user, Module.PROFILE, Access.MANAGE)
+    )
     form = SecurityReviewForm(request.POST or None, instance=review) if editable else None
     action = request.POST.get("action")
     if request.method == "POST" and form is not None and form.is_valid():

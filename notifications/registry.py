@@ -13,10 +13,17 @@ announces, from its AppConfig.ready():
         def link_label(self, notification):
             return str(_("Open the application"))
 
-    registry.register(DecisionRenderer(), Notification.Kind.APPLICATION_APPROVED, ...)
+    registry.register(
+        DecisionRenderer(), Notification.Kind.APPLICATION_APPROVED, ..., module=Module.PROFILE
+    )
 
 The inbox page and the email both read the text through the renderer, so they always say the
 same thing; a renderer that needs a different email overrides `email()`.
+
+`module` is the team module (teams.permissions.Module, SPEC §8.3) the kinds are about: a
+partner account's notification goes to its main account and to each member whose role
+reads both that module and Notifications (`services.announce`). A kind registered without
+one reaches the main account only.
 """
 
 from django.conf import settings
@@ -64,11 +71,17 @@ class Renderer:
 
 DEFAULT = Renderer()
 _renderers: dict[str, Renderer] = {}
+_modules: dict[str, str] = {}
+
+# The team module of receiving notifications (teams.permissions.Module.NOTIFICATIONS; this
+# app imports no other of ours, so it names the value).
+NOTIFICATIONS_MODULE = "notifications"
 
 
-def register(renderer: Renderer, *kinds: str) -> None:
-    """Make `renderer` write the notifications of `kinds`. A kind has one renderer: a second
-    one is a mistake (two domains claiming a kind), not an override."""
+def register(renderer: Renderer, *kinds: str, module: str | None = None) -> None:
+    """Make `renderer` write the notifications of `kinds`, which are about team `module`.
+    A kind has one renderer: a second one is a mistake (two domains claiming a kind), not an
+    override."""
     for kind in kinds:
         kind = str(kind)
         current = _renderers.get(kind)
@@ -77,6 +90,13 @@ def register(renderer: Renderer, *kinds: str) -> None:
                 f"Notification kind {kind!r} is already rendered by {current!r}."
             )
         _renderers[kind] = renderer
+        if module is not None:
+            _modules[kind] = str(module)
+
+
+def module_for(kind: str) -> str | None:
+    """The team module a kind is about; None: it is for the main account only."""
+    return _modules.get(str(kind))
 
 
 def renderer_for(kind: str) -> Renderer:

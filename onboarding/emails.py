@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from categories.models import translated
 from notifications import registry
 from notifications.models import Notification
+from teams.permissions import Module
 
 from .models import Application, field_label
 
@@ -82,4 +83,9 @@ class DecisionRenderer(registry.Renderer):
 def register_notification_renderers() -> None:
     """Called from OnboardingConfig.ready(): how onboarding's notifications read."""
     kinds = Notification.Kind
-    registry.register(DecisionRenderer(), kinds.APPLICATION_APPROVED, kinds.APPLICATION_REJECTED)
+    registry.register(
+        DecisionRenderer(),
+        kinds.APPLICATION_APPROVED,
+        kinds.APPLICATION_REJECTED,
+        module=Module.PROFILE,
+    )

@@ -15,6 +15,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from categories.models import PartnerRole, Track
 from reviews.models import ReviewedModel, ReviewQuerySet, ReviewState, ReviewTransition
+from teams.permissions import Access, Module, may
 
 from .names import validate_partner_name
 from .uploads import DocumentField
@@ -350,6 +351,10 @@ class Application(ReviewedModel):
         return reverse("onboarding:application-detail", kwargs={"pk": self.pk})
 
     # --- what the partner still has to do ------------------------------------------------
+
+    def submitter_can(self, user) -> bool:
+        """The account, or a member whose role manages Profile & applications (SPEC §8.3)."""
+        return super().submitter_can(user) and may(user, Module.PROFILE, Access.MANAGE)
 
     def submission_errors(self) -> dict[str, str]:
         """Everything Submit still needs, keyed by field; entity fields are "entity-<name>"."""

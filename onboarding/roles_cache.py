@@ -2,7 +2,8 @@
 
 `partner_roles_of(user)` is a join over the partner's applications, the categories and the
 roles, asked on every partner page. The shell reads it from the shared cache (Redis)
-instead: one entry per partner, dropped when one of their applications is saved or deleted
+instead: one entry per partner account (a team member reads their account's, under the
+account's key), dropped when one of its applications is saved or deleted
 (once that commits), and stamped with the catalog's token, which changes whenever a role or
 a category is saved or deleted, so an edited catalog is never shown from an older entry.
 The entry's short lifetime bounds what a page that read the database just before such a
@@ -32,7 +33,9 @@ def _user_key(user_id: int) -> str:
 
 
 def shell_roles(user) -> list:
-    """partner_roles_of(user) as a list, from the shared cache when it holds a current one."""
+    """The roles of the account `user` acts for (partner_roles_of its main account), as a
+    list, from the shared cache when it holds a current one."""
+    user = user.holder
     seconds = settings.PARTNER_ROLES_CACHE_SECONDS
     if not seconds:
         return list(partner_roles_of(user))

@@ -17,6 +17,7 @@ from reviews import services as reviews
 # Callers catch a decision's refusals from here, as from any service of this module.
 from reviews.services import AlreadyDecided as AlreadyDecided
 from reviews.services import DecisionRefused as DecisionRefused
+from teams.permissions import Module, ensure
 
 from . import emails
 from .models import (
@@ -36,7 +37,7 @@ class SubmissionRefused(Exception):
 
 def taken_slots(user: User) -> set[tuple[int, int]]:
     """(category id, market id) the partner applied for already, whatever the status."""
-    return set(Application.objects.filter(user=user).values_list("category_id", "market_id"))
+    return set(Application.objects.filter(user=user.holder).values_list("category_id", "market_id"))
 
 
 def prepare_applications(
@@ -55,7 +56,9 @@ def prepare_applications(
 
     Raises ValidationError keyed by field when the selection breaks the market rules
     (SPEC §2.5), the company is registered elsewhere, or a category was applied for already.
+    A team member prepares them for the account they work for.
     """
+    user = user.holder
     markets, categories = list(markets), list(categories)
     check_selection(
         center=user.center,
@@ -105,8 +108,9 @@ def prepare_applications(
 def choose_region(*, user: User, region: Region) -> None:
     """Until the first application is written, the company's registration region is the
     one the partner picked last (a batch left unsaved commits it to nothing)."""
-    if not Application.objects.filter(user=user).exists():
-        CompanyEntity.objects.filter(user=user, approved_at=None).exclude(region=region).update(
+    owner = ensure(user, Module.PROFILE)
+    if not Application.objects.filter(user=owner).exists():
+        CompanyEntity.objects.filter(user=owner, approved_at=None).exclude(region=region).update(
             region=region
         )
 
@@ -114,9 +118,10 @@ def choose_region(*, user: User, region: Region) -> None:
 @transaction.atomic
 def start_applications(*, user: User, **selection) -> list[Application]:
     """Create and save the draft applications of a selection (see prepare_applications)."""
-    applications = prepare_applications(user=user, **selection)
+    owner = ensure(user, Module.PROFILE)
+    applications = prepare_applications(user=owner, **selection)
     entity, _created = CompanyEntity.objects.select_for_update().get_or_create(
-        user=user, defaults={"region": applications[0].region}
+        user=owner, defaults={"region": applications[0].region}
     )
     if entity.region_id is None and not entity.is_frozen:
         entity.region = applications[0].region
@@ -129,10 +134,11 @@ def start_applications(*, user: User, **selection) -> list[Application]:
 def discard_drafts(*, user: User, batch: uuid.UUID) -> int:
     """Delete the partner's draft applications of one batch; return how many. Only drafts
     go (Application.discard refuses the others), and only the partner's own."""
+    owner = ensure(user, Module.PROFILE)
     with transaction.atomic():
         drafts = list(
             Application.objects.select_for_update().filter(
-                user=user, batch=batch, state=State.DRAFT
+                user=owner, batch=batch, state=State.DRAFT
             )
         )
         for application in drafts:
@@ -141,9 +147,11 @@ def discard_drafts(*, user: User, batch: uuid.UUID) -> int:
 
 
 def submit_application(*, application_id: int, by: User) -> Application:
-    """Send one application (draft, rejected or edited-after-approval) to review."""
+    """Send one application (draft, rejected or edited-after-approval) to review. `by` is the
+    account or a member of its team; the history names `by`."""
+    owner = ensure(by, Module.PROFILE)
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application_id, user=by)
+        application = Application.objects.select_for_update().get(pk=application_id, user=owner)
         step = application.submission_step()
         if step is None:
             return application  # pending: submitting twice (double click) is not an error
@@ -175,8 +183,14 @@ def save_applications(
     application of each category is the one that was edited. A refused Submit raises
     SubmissionRefused; what was typed into a draft is kept, but changes to approved
     information are rolled back, as they change only by going to review. ConcurrentTransition
-    means another request submitted these meanwhile; this one changed nothing.
+    means another request submitted these meanwhile; this one changed nothing. `user` is
+    the account or a member of its team whose role manages Profile & applications.
     """
+    owner = ensure(user, Module.PROFILE)
+    if (entity is not None and entity.user_id != owner.pk) or any(
+        a.user_id != owner.pk for a in applications
+    ):
+        raise ValueError("These applications are not the account's.")
     approved = any(a.state == State.APPROVED for a in applications)
     refused = None
     with transaction.atomic():

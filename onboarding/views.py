@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransition
 
 from accounts.decorators import allowed_when_blacklisted
 from categories.models import Market, PartnerType, Region, ServiceCategory
+from teams.permissions import Access, Module, ensure, module_required
 
 from . import services
 from .forms import (
@@ -34,6 +35,7 @@ from .uploads import THUMBNAIL_SUFFIX, serve_document
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET", "POST"])
 def get_started(request):
     """Business guide > Start Business > Get Started (SPEC §3.1), and "+ Category & market".
@@ -43,17 +45,18 @@ def get_started(request):
     without errors; get_started.js narrows them as the partner picks."""
     partner_types = PartnerType.objects.filter(is_active=True)
     partner_type = get_object_or_404(partner_types, code=request.GET.get("type", ""))
-    entity = CompanyEntity.objects.filter(user=request.user).select_related("region").first()
-    fixed_region = entity.region if entity and request.user.applications.exists() else None
+    account = request.user.holder
+    entity = CompanyEntity.objects.filter(user=account).select_related("region").first()
+    fixed_region = entity.region if entity and account.applications.exists() else None
     seller = partner_type.code == SELLER_DEVELOPER_TYPE
-    own_market = _own_shop_market(request.user) if seller else None
+    own_market = _own_shop_market(account) if seller else None
     refresh = request.method == "POST" and request.POST.get("action") == "refresh"
     posted = request.method == "POST" and not refresh
     kwargs = {
-        "user": request.user,
+        "user": account,
         "partner_type": partner_type,
         "fixed_region": fixed_region,
-        "taken": services.taken_slots(request.user),
+        "taken": services.taken_slots(account),
         "own_market": own_market,
     }
     if refresh:
@@ -124,17 +127,18 @@ def _pending_applications(request, batch):
     partner_type = get_object_or_404(PartnerType, pk=choice["type"])
     own = partner_type.code == SELLER_DEVELOPER_TYPE
     return services.prepare_applications(
-        user=request.user,
+        user=request.user.holder,
         partner_type=partner_type,
         region=get_object_or_404(Region, pk=choice["region"]),
         markets=Market.objects.filter(pk__in=choice["markets"]),
         categories=ServiceCategory.objects.filter(pk__in=choice["categories"]),
         batch=batch,
-        own_market=_own_shop_market(request.user) if own else None,
+        own_market=_own_shop_market(request.user.holder) if own else None,
     )
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET"])
 def add_category(request):
     """Profile > "+ Category & market": pick a partner type, then Get Started."""
@@ -143,10 +147,11 @@ def add_category(request):
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET", "POST"])
 def batch_edit(request, batch):
     """The one page for the categories chosen together (SPEC §3.2), while still drafts."""
-    mine = Application.objects.filter(user=request.user, batch=batch)
+    mine = Application.objects.filter(user=request.user.holder, batch=batch)
     if not mine.exists():
         # Fresh from Get Started: nothing is written until Save for later or Submit.
         try:
@@ -175,12 +180,13 @@ def _developer_choice(applications, action) -> str | None:
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET"])
 def batch_next(request, batch):
     """After a developer application is saved or submitted: "Get app key now" (create an
     app; it publishes once certified) or back to the profile."""
     applications = list(
-        Application.objects.filter(user=request.user, batch=batch).select_related(
+        Application.objects.filter(user=request.user.holder, batch=batch).select_related(
             "category", "market"
         )
     )
@@ -196,12 +202,13 @@ def batch_next(request, batch):
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET", "POST"])
 def batch_delete(request, batch):
     """ "Delete draft": the partner's drafts of one batch go, after a confirmation."""
     drafts = list(
         Application.objects.filter(
-            user=request.user, batch=batch, state=State.DRAFT
+            user=request.user.holder, batch=batch, state=State.DRAFT
         ).select_related("category", "market")
     )
     if not drafts:
@@ -216,10 +223,11 @@ def batch_delete(request, batch):
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET", "POST"])
 def application_edit(request, pk):
     """ "Fix it" / "Modify" (rejected), "Edit" (approved), or carry on with a draft."""
-    application = get_object_or_404(Application, pk=pk, user=request.user)
+    application = get_object_or_404(Application, pk=pk, user=request.user.holder)
     if not application.is_editable:
         messages.info(request, _("This application is being reviewed and cannot be changed."))
         return redirect(application)
@@ -227,12 +235,13 @@ def application_edit(request, pk):
 
 
 def _edit(request, applications):
+    account = request.user.holder
     entity, _created = CompanyEntity.objects.get_or_create(
-        user=request.user, defaults={"region": applications[0].region}
+        user=account, defaults={"region": applications[0].region}
     )
     # Common qualification info is read-only once approved (SPEC §3.9), and while another
     # application is under review, so the reviewer sees what the partner submitted.
-    entity_locked = entity.is_frozen or request.user.applications.awaiting_review().exists()
+    entity_locked = entity.is_frozen or account.applications.awaiting_review().exists()
     approved = any(a.state == State.APPROVED for a in applications)
     data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     entity_form = (
@@ -328,18 +337,19 @@ def _categories_tab() -> str:
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET"])
 def application_detail(request, pk):
     application = get_object_or_404(
         Application.objects.select_related("category", "market", "region", "partner_type"),
         pk=pk,
-        user=request.user,
+        user=request.user.holder,
     )
     context = {
         "application": application,
         "timeline": application.transitions.all(),
         "reasons": _reasons([application]),
-        "entity": CompanyEntity.objects.filter(user=request.user).first(),
+        "entity": CompanyEntity.objects.filter(user=request.user.holder).first(),
         **_field_notes(application),
     }
     return render(request, "onboarding/application_detail.html", context)
@@ -361,7 +371,8 @@ def _field_notes(application) -> dict:
 @login_required
 @require_http_methods(["GET"])
 def document(request, name):
-    """A partner document, to its owner and to reviewers only (never a public URL)."""
+    """A partner document, to its account (a member whose role reads Profile &
+    applications) and to reviewers only (never a public URL); another account's is a 404."""
     original = name.removesuffix(THUMBNAIL_SUFFIX)
     owner = (
         CompanyEntity.objects.filter(
@@ -377,8 +388,10 @@ def document(request, name):
         owner = PendingUpload.objects.filter(file=original).values_list("user_id", flat=True)
         owner = owner.first()
     reviewer = request.user.is_staff and request.user.has_perm("onboarding.view_companyentity")
-    if owner is None or not (owner == request.user.pk or reviewer):
+    if owner is None or not (owner == request.user.holder.pk or reviewer):
         raise Http404
+    if not reviewer:
+        ensure(request.user, Module.PROFILE, Access.VIEW)
     return serve_document(name)
 
 
@@ -386,9 +399,11 @@ def document(request, name):
 @login_required
 @require_http_methods(["POST"])
 def switch_role(request):
-    """SPEC §1.6: the top-bar role picker; the choice is kept on the account."""
+    """SPEC §1.6: the top-bar role picker, among the account's roles; the choice is kept on
+    the user (a team member picks how they read, for themselves), so any member may."""
     role = get_object_or_404(
-        partner_roles_of(request.user).filter(held__gt=0), code=request.POST.get("role", "")
+        partner_roles_of(request.user.holder).filter(held__gt=0),
+        code=request.POST.get("role", ""),
     )
     request.user.active_role = role
     request.user.save(update_fields=["active_role"])

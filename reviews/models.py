@@ -165,7 +165,9 @@ class ReviewedModel(ConcurrentTransitionMixin, models.Model):
         return not self.submission_errors()
 
     def submitter_can(self, user) -> bool:
-        return bool(user and user.pk == self.user_id)
+        """The account's own user, or a member of its team (`holder` is the account a user
+        acts for); a concrete model adds what the member's role must allow."""
+        return bool(user and getattr(user, "holder", user).pk == self.user_id)
 
     def reviewer_can(self, user) -> bool:
         return bool(
