@@ -102,7 +102,9 @@ class AppState(models.TextChoices):
 
 
 def is_owner(instance, user) -> bool:
-    return bool(user and user.pk == instance.owner_id)
+    """The app's partner account, or a member acting for it (SPEC §8.1); the member's role
+    is checked by the service before it gets here."""
+    return bool(user and getattr(user, "holder", user).pk == instance.owner_id)
 
 
 def can_review(instance, user) -> bool:

@@ -8,12 +8,13 @@ from django_fsm import TransitionNotAllowed
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as to_phone
 
-from accounts.models import User
+from accounts.models import AccountEvent, User
 from categories.models import Market, ServiceCategory
 from onboarding.models import Application
 from partner_center import throttle
 from reviews import services as reviews
 from sellers.directory import get_directory
+from teams.permissions import Module, ensure
 
 from .models import (
     App,
@@ -55,9 +56,10 @@ def _is_own_login(user: User, login: str) -> bool:
 
 
 def verify_seller_developer(*, user: User, login: str, password: str) -> SellerBinding:
-    """SPEC §4.6: bind the Seller Center account that logs in with `login` to `user`.
+    """SPEC §4.6: bind the Seller Center account that logs in with `login` to the partner
+    account `user` acts for (a member needs Profile & applications, SPEC §8.3).
 
-    The login must be the partner's own (verified) email or phone, the seller must exist,
+    The login must be the partner account's own (verified) email or phone, the seller must exist,
     the password must match, KYC/KYB must have passed, and the seller account must not be
     bound to another partner yet. The seller's first shop becomes the partner's own shop.
     Raises ValidationError with the message the partner sees (AccountBlacklisted when the
@@ -66,17 +68,18 @@ def verify_seller_developer(*, user: User, login: str, password: str) -> SellerB
     Seller Center may be a remote service, so only the final insert runs in a transaction;
     the unique constraint on seller_account_id, not the earlier check, decides a race.
     """
+    owner = ensure(user, Module.PROFILE)
     user.ensure_can_write()
     login = (login or "").strip()
-    if SellerBinding.objects.filter(partner=user).exists():
+    if SellerBinding.objects.filter(partner=owner).exists():
         raise ValidationError(ALREADY_VERIFIED, code="already_verified")
-    if not _is_own_login(user, login):
+    if not _is_own_login(owner, login):
         raise ValidationError(SAME_LOGIN, code="not_same_login")
-    if "@" in login and not user.has_verified_email():
+    if "@" in login and not owner.has_verified_email():
         raise ValidationError(EMAIL_NOT_VERIFIED, code="email_not_verified")
     failures = {
         "scope": "seller-verification",
-        "key": str(user.pk),
+        "key": str(owner.pk),
         "rate": settings.SELLER_VERIFICATION_FAILURES,
     }
     if throttle.check(**failures).limited:
@@ -98,14 +101,14 @@ def verify_seller_developer(*, user: User, login: str, password: str) -> SellerB
     try:
         with transaction.atomic():
             return SellerBinding.objects.create(
-                partner=user,
+                partner=owner,
                 seller_account_id=account.id,
                 own_shop_id=shops[0].shop_id if shops else "",
                 own_shop_name=shops[0].name if shops else "",
                 own_shop_market=shops[0].region if shops else "",
             )
     except IntegrityError:
-        if SellerBinding.objects.filter(partner=user).exists():
+        if SellerBinding.objects.filter(partner=owner).exists():
             raise ValidationError(ALREADY_VERIFIED, code="already_verified") from None
         raise ValidationError(ALREADY_BOUND, code="already_bound") from None
 
@@ -156,17 +159,19 @@ def create_app(
     logo=None,
     allow_local_http: bool | None = None,
 ) -> App:
-    """Create a draft app and issue its app key, service id and secret (SPEC §4.2-4.4).
+    """Create a draft app of the partner account `user` acts for, and issue its app key,
+    service id and secret (SPEC §4.2-4.4). `user` is recorded as its creator.
 
     Raises NotADeveloper when the partner never applied as a developer, and ValidationError
     keyed by field when a rule is broken: a category they did not apply for, a public app
     outside the ISV role, a missing or non-https redirect URL. `allow_local_http` overrides
     the setting for http://localhost URLs (the demo uses it).
     """
+    owner = ensure(user, Module.APPS)
     user.ensure_can_write()
-    ensure_developer(user)
+    ensure_developer(owner)
     app = App(
-        owner=user,
+        owner=owner,
         app_type=app_type,
         category=category,
         name=(name or "").strip(),
@@ -195,11 +200,13 @@ def create_app(
 def update_app(
     *, app_id: int, by: User, changes: dict, allow_local_http: bool | None = None
 ) -> App:
-    """Change the editable fields of one of `by`'s apps; the type and category never change
-    (SPEC §4.10). A deactivated app refuses every change (AppDeactivated)."""
+    """Change the editable fields of an app of the account `by` acts for; the type and
+    category never change (SPEC §4.10). A deactivated app refuses every change
+    (AppDeactivated)."""
+    owner = ensure(by, Module.APPS)
     by.ensure_can_write()
     with transaction.atomic():
-        app = _lock(app_id, owner=by)
+        app = _lock(app_id, owner=owner)
         if app.is_deactivated:
             raise AppDeactivated()
         changes = {k: v for k, v in changes.items() if k in App.EDITABLE_FIELDS}
@@ -227,9 +234,10 @@ def update_app(
 def publish_app(*, app_id: int, by: User) -> App:
     """Publish: a custom app goes online at once when the developer is certified; a public
     app goes to app review (SPEC §4.4). Raises AppActionRefused with the reason."""
+    owner = ensure(by, Module.APPS)
     by.ensure_can_write()
     with transaction.atomic():
-        app = _lock(app_id, owner=by)
+        app = _lock(app_id, owner=owner)
         refusal = app.publish_refusal()
         if refusal:
             raise AppActionRefused(refusal)
@@ -264,10 +272,12 @@ def review_app(*, app_id: int, by: User, approve: bool, reason: str = "") -> App
 
 def deactivate_app(*, app_id: int, by: User) -> App:
     """Take an app offline for good and end its authorizations (SPEC §4.5)."""
+    owner = None
     if not by.is_staff:
+        owner = ensure(by, Module.APPS)
         by.ensure_can_write()
     with transaction.atomic():
-        app = _lock(app_id, owner=None if by.is_staff else by)
+        app = _lock(app_id, owner=owner)
         if app.is_deactivated:
             raise AppActionRefused(_("This app is already deactivated."))
         try:
@@ -277,22 +287,46 @@ def deactivate_app(*, app_id: int, by: User) -> App:
     return app
 
 
+def _secret_target(app: App) -> str:
+    """How the security log names the app whose secret was used."""
+    return f"{app.name} ({app.app_key})"
+
+
 def reveal_app_secret(*, app_id: int, by: User, ip: str | None) -> str:
-    """The app secret in the clear, for its owner only; every reveal is audited."""
+    """The app secret in the clear, for its owner's account only (a member needs App
+    secrets, SPEC §8.3); every reveal is audited in the app's history and the security log
+    (SPEC §8.5)."""
+    owner = ensure(by, Module.SECRETS)
     with transaction.atomic():
-        app = _lock(app_id, owner=by)
+        app = _lock(app_id, owner=owner)
         if app.is_deactivated:
             raise AppDeactivated()
         app.record_reveal(by=by, ip=ip)
+        AccountEvent.record(
+            AccountEvent.Type.SECRET_REVEALED,
+            user=by,
+            acting_user=by,
+            target=_secret_target(app),
+            ip=ip,
+        )
         return app.reveal_secret()
 
 
-def rotate_app_secret(*, app_id: int, by: User) -> App:
-    """Issue a new app secret; the old one verifies until the grace period ends."""
+def rotate_app_secret(*, app_id: int, by: User, ip: str | None = None) -> App:
+    """Issue a new app secret; the old one verifies until the grace period ends. Recorded in
+    the app's history and the security log (SPEC §8.5)."""
+    owner = ensure(by, Module.SECRETS)
     by.ensure_can_write()
     with transaction.atomic():
-        app = _lock(app_id, owner=by)
+        app = _lock(app_id, owner=owner)
         app.rotate_secret(by=by)
         app.save()
         app.record_rotation(by=by)
+        AccountEvent.record(
+            AccountEvent.Type.SECRET_ROTATED,
+            user=by,
+            acting_user=by,
+            target=_secret_target(app),
+            ip=ip,
+        )
     return app

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from onboarding.models import Application
 from onboarding.roles_cache import request_roles
 from onboarding.uploads import serve_document
+from teams.permissions import Access, Module, may, module_required
 
 from . import services
 from .forms import AppEditForm, AppForm, DeactivateForm, SellerVerificationForm
@@ -27,10 +28,11 @@ from .services import verify_seller_developer
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET", "POST"])
 def seller_verification(request):
     """SPEC §4.6: verify the partner as a TikTok Shop seller developer."""
-    binding = SellerBinding.objects.filter(partner=request.user).first()
+    binding = SellerBinding.objects.filter(partner=request.user.holder).first()
     posted = request.method == "POST" and binding is None
     form = SellerVerificationForm(request.POST if posted else None)
     # Reached from Get Started (seller in-house developer), it leads back there.
@@ -58,34 +60,55 @@ def seller_verification(request):
 
 
 def _owned_app(request, pk) -> App:
-    """Another partner's app is a 404, never a 403: its existence is not theirs to know."""
+    """Another partner's app is a 404, never a 403: its existence is not theirs to know. A
+    team member sees the apps of the account they work for (SPEC §8.1)."""
     return get_object_or_404(
         App.objects.select_related("category", "category__role", "market"),
         pk=pk,
-        owner=request.user,
+        owner=request.user.holder,
     )
 
 
+def app_permissions(user) -> dict[str, bool]:
+    """What the app pages offer `user` (SPEC §8.3): a member sees only the buttons and
+    tabs their role lets them use. A main account may everything, without a query."""
+    return {
+        "manage": may(user, Module.APPS, Access.MANAGE),
+        "secrets": may(user, Module.SECRETS, Access.MANAGE),
+        "authorizations": may(user, Module.AUTHORIZATIONS),
+        "manage_authorizations": may(user, Module.AUTHORIZATIONS, Access.MANAGE),
+        "webhooks": may(user, Module.WEBHOOKS),
+        "manage_webhooks": may(user, Module.WEBHOOKS, Access.MANAGE),
+    }
+
+
 @login_required
+@module_required(Module.APPS)
 @require_http_methods(["GET"])
 def app_list(request):
-    apps = App.objects.owned_by(request.user).select_related("category", "market")
+    apps = App.objects.owned_by(request.user.holder).select_related("category", "market")
     # Applied for a developer role (SPEC §3.6), as the shell's menu knows it: no query of
     # its own. Only which empty state to show depends on it; creating asks the database.
     is_developer = any(role.is_developer for role in request_roles(request))
-    return render(
-        request, "apps_services/app_list.html", {"apps": apps, "is_developer": is_developer}
-    )
+    context = {
+        "apps": apps,
+        "is_developer": is_developer,
+        "can_manage": may(request.user, Module.APPS, Access.MANAGE),
+        "shows_shop_registration": may(request.user, Module.SHOP_REGISTRATION),
+    }
+    return render(request, "apps_services/app_list.html", context)
 
 
 @login_required
+@module_required(Module.APPS)
 @require_http_methods(["GET", "POST"])
 def app_create(request):
     """SPEC §4.2: create app & service; developers only, certified or not (SPEC §3.6)."""
-    if not Application.objects.for_developers().filter(user=request.user).exists():
+    owner = request.user.holder
+    if not Application.objects.for_developers().filter(user=owner).exists():
         context = {"message": services.NOT_A_DEVELOPER}
         return render(request, "apps_services/app_apply_first.html", context)
-    form = AppForm(request.POST or None, request.FILES or None, user=request.user)
+    form = AppForm(request.POST or None, request.FILES or None, user=owner)
     if request.method == "POST" and form.is_valid():
         try:
             app = services.create_app(user=request.user, **form.cleaned_data)
@@ -98,11 +121,13 @@ def app_create(request):
 
 
 @login_required
+@module_required(Module.APPS)
 @require_http_methods(["GET"])
 def app_detail(request, pk):
     app = _owned_app(request, pk)
     context = {
         "app": app,
+        "may": app_permissions(request.user),
         "publish_refusal": app.publish_refusal() if app.state == AppState.DRAFT else None,
         "developer_application": app.developer_application(),
         "authorization_url": request.build_absolute_uri(app.authorization_path()),
@@ -119,6 +144,7 @@ def _previous_secret_until(app: App):
 
 
 @login_required
+@module_required(Module.APPS)
 @require_http_methods(["GET", "POST"])
 def app_edit(request, pk):
     app = _owned_app(request, pk)
@@ -141,6 +167,7 @@ def app_edit(request, pk):
 
 
 @login_required
+@module_required(Module.APPS)
 @require_http_methods(["POST"])
 def app_publish(request, pk):
     app = _owned_app(request, pk)
@@ -157,6 +184,7 @@ def app_publish(request, pk):
 
 
 @login_required
+@module_required(Module.APPS)
 @require_http_methods(["GET", "POST"])
 def app_deactivate(request, pk):
     """SPEC §4.5, behind a page that says what happens: deactivation cannot be undone."""
@@ -178,6 +206,7 @@ def app_deactivate(request, pk):
 
 @never_cache
 @login_required
+@module_required(Module.SECRETS)
 @require_http_methods(["POST"])
 def app_reveal_secret(request, pk):
     """The secret, once, on this response only; never stored in a page that is cached."""
@@ -196,6 +225,7 @@ def app_reveal_secret(request, pk):
 
 
 @login_required
+@module_required(Module.SECRETS)
 @require_http_methods(["GET", "POST"])
 def app_rotate_secret(request, pk):
     """Rotation breaks every integration still signing with the current secret once the grace
@@ -212,7 +242,9 @@ def app_rotate_secret(request, pk):
         }
         return render(request, "apps_services/app_rotate_secret.html", context)
     try:
-        app = services.rotate_app_secret(app_id=app.pk, by=request.user)
+        app = services.rotate_app_secret(
+            app_id=app.pk, by=request.user, ip=request.META.get("REMOTE_ADDR")
+        )
     except AppDeactivated as exc:
         messages.error(request, str(exc))
     else:
@@ -228,6 +260,7 @@ def app_rotate_secret(request, pk):
 
 
 @login_required
+@module_required(Module.APPS)
 @require_http_methods(["GET"])
 def app_logo(request, pk):
     """The logo lives with the partner documents (private storage), served to its owner."""

@@ -24,6 +24,7 @@ from apps_services import credentials
 from apps_services.credentials import Credentials
 from apps_services.models import App, AppDeactivated, AppState, SellerBinding
 from sellers.directory import get_directory
+from teams.permissions import Module, ensure
 
 from . import access, tasks
 from .access import Access
@@ -396,9 +397,11 @@ def deauthorize_shop(*, app: Credentials, shop_cipher: str) -> Authorization:
 
 
 def deauthorize_from_portal(*, app_id: int, authorization_id: int, by: User) -> bool:
-    """The developer ends a shop's authorization from the authorized shops page."""
+    """The developer ends a shop's authorization from the authorized shops page (a member
+    needs Authorizations, SPEC §8.3)."""
+    owner = ensure(by, Module.AUTHORIZATIONS)
     by.ensure_can_write()
-    authorization = Authorization.objects.get(pk=authorization_id, app_id=app_id, app__owner=by)
+    authorization = Authorization.objects.get(pk=authorization_id, app_id=app_id, app__owner=owner)
     return end_authorization(
         authorization_id=authorization.pk, ended_by=Authorization.EndedBy.DEVELOPER
     )
@@ -428,9 +431,11 @@ class WebhookRefused(Exception):
 
 
 def send_test_webhook(*, app_id: int, by: User, event_type: int) -> WebhookDelivery:
-    """Queue a sample event (shop_id all zeros) to the app's Webhook URL."""
+    """Queue a sample event (shop_id all zeros) to the app's Webhook URL (a member needs
+    Webhooks, SPEC §8.3)."""
+    owner = ensure(by, Module.WEBHOOKS)
     by.ensure_can_write()
-    app = App.objects.get(pk=app_id, owner=by)
+    app = App.objects.get(pk=app_id, owner=owner)
     if app.is_deactivated:
         raise WebhookRefused(AppDeactivated().args[0])
     if not app.webhook_url:
@@ -452,9 +457,11 @@ def send_test_webhook(*, app_id: int, by: User, event_type: int) -> WebhookDeliv
 
 
 def redeliver_webhook(*, app_id: int, delivery_id: int, by: User) -> WebhookDelivery:
-    """Send a delivery again, now, with a fresh retry schedule (same body, same id)."""
+    """Send a delivery again, now, with a fresh retry schedule (same body, same id); a
+    member needs Webhooks (SPEC §8.3)."""
+    owner = ensure(by, Module.WEBHOOKS)
     by.ensure_can_write()
-    delivery = WebhookDelivery.objects.get(pk=delivery_id, app_id=app_id, app__owner=by)
+    delivery = WebhookDelivery.objects.get(pk=delivery_id, app_id=app_id, app__owner=owner)
     if not delivery.app.webhook_url:
         raise WebhookRefused(_("Set a Webhook URL on the app first (Edit)."))
     with transaction.atomic():

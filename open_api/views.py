@@ -18,9 +18,11 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import allowed_when_blacklisted
 from apps_services.models import App, AppState
+from apps_services.views import app_permissions
 from onboarding.uploads import serve_document
 from sellers.directory import get_directory
 from sellers.views import current_seller
+from teams.permissions import Module, module_required
 
 from . import services
 from .models import SCOPES, Authorization, WebhookDelivery
@@ -174,15 +176,17 @@ def authorization_revoke(request, authorization_id):
 
 
 def _owned_app(request, pk) -> App:
-    """Another partner's app is a 404, never a 403: its existence is not theirs to know."""
+    """Another partner's app is a 404, never a 403: its existence is not theirs to know. A
+    team member reaches the apps of the account they work for (SPEC §8.1)."""
     return get_object_or_404(
         App.objects.select_related("category", "category__role", "market"),
         pk=pk,
-        owner=request.user,
+        owner=request.user.holder,
     )
 
 
 @login_required
+@module_required(Module.AUTHORIZATIONS)
 @require_http_methods(["GET"])
 def app_authorizations(request, pk):
     """The shops that authorized the app, with expiry, and Deauthorize."""
@@ -191,11 +195,12 @@ def app_authorizations(request, pk):
     return render(
         request,
         "open_api/app_authorizations.html",
-        {"app": app, "authorizations": authorizations},
+        {"app": app, "authorizations": authorizations, "may": app_permissions(request.user)},
     )
 
 
 @login_required
+@module_required(Module.AUTHORIZATIONS)
 @require_http_methods(["POST"])
 def app_deauthorize(request, pk, authorization_id):
     app = _owned_app(request, pk)
@@ -214,6 +219,7 @@ def app_deauthorize(request, pk, authorization_id):
 
 
 @login_required
+@module_required(Module.WEBHOOKS)
 @require_http_methods(["GET"])
 def app_webhooks(request, pk):
     """The webhook delivery log: every attempt, with Redeliver and Send test event."""
@@ -222,11 +228,17 @@ def app_webhooks(request, pk):
     return render(
         request,
         "open_api/app_webhooks.html",
-        {"app": app, "deliveries": deliveries, "event_types": WebhookDelivery.EventType.choices},
+        {
+            "app": app,
+            "deliveries": deliveries,
+            "event_types": WebhookDelivery.EventType.choices,
+            "may": app_permissions(request.user),
+        },
     )
 
 
 @login_required
+@module_required(Module.WEBHOOKS)
 @require_http_methods(["POST"])
 def app_webhook_test(request, pk):
     app = _owned_app(request, pk)
@@ -246,6 +258,7 @@ def app_webhook_test(request, pk):
 
 
 @login_required
+@module_required(Module.WEBHOOKS)
 @require_http_methods(["POST"])
 def app_webhook_redeliver(request, pk, delivery_id):
     app = _owned_app(request, pk)

@@ -52,7 +52,9 @@ def shop_registration_applications(user):
 
 
 def is_owner(instance, user) -> bool:
-    return bool(user and user.pk == instance.partner_id)
+    """The service's partner account, or a member acting for it (SPEC §8.1); the member's
+    role is checked by the service before it gets here."""
+    return bool(user and getattr(user, "holder", user).pk == instance.partner_id)
 
 
 class ServiceQuerySet(models.QuerySet["ShopRegistrationService"]):

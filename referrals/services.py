@@ -15,6 +15,7 @@ from accounts.models import User
 from categories.models import Market, Region, ServiceCategory
 from reviews import services as reviews
 from sellers.models import SellerType
+from teams.permissions import Module, ensure
 
 from . import tracking
 from .models import (
@@ -39,6 +40,7 @@ class ServiceActionRefused(Exception):
 
 
 def can_create_service(user: User) -> bool:
+    """`user` is the partner account (a member's `holder`)."""
     return shop_registration_applications(user).exists()
 
 
@@ -52,15 +54,17 @@ def create_service(
     contact_email: str,
     service_type: str = ServiceType.CUSTOM,
 ) -> ShopRegistrationService:
-    """Create a draft custom service (SPEC §5.2). Raises ValidationError keyed by field."""
+    """Create a draft custom service of the partner account `user` acts for (SPEC §5.2, a
+    member needs Shop registration, §8.3). Raises ValidationError keyed by field."""
+    owner = ensure(user, Module.SHOP_REGISTRATION)
     user.ensure_can_write()
     if service_type != ServiceType.CUSTOM:
         raise ValidationError({"service_type": PUBLIC_NOT_AVAILABLE})
-    granted = shop_registration_applications(user).filter(category=category, market=market)
+    granted = shop_registration_applications(owner).filter(category=category, market=market)
     if not granted.exists():
         raise ValidationError(NOT_APPROVED, code="not_approved")
     service = ShopRegistrationService(
-        partner=user,
+        partner=owner,
         service_type=service_type,
         category=category,
         market=market,
@@ -77,16 +81,17 @@ def create_service(
 def publish_service(*, service_id: int, by: User) -> ShopRegistrationService:
     """Turn the service On (SPEC §5.3). The first publish issues the two links; later ones
     reuse them, so the URLs never change (SPEC §5.4)."""
+    owner = ensure(by, Module.SHOP_REGISTRATION)
     by.ensure_can_write()
     with transaction.atomic():
         service = (
             ShopRegistrationService.objects.select_for_update()
             .select_related("market")
-            .get(pk=service_id, partner=by)
+            .get(pk=service_id, partner=owner)
         )
         if service.state == ServiceState.ON:
             return service  # publishing twice (double click) is not an error
-        granted = shop_registration_applications(by).filter(
+        granted = shop_registration_applications(owner).filter(
             category_id=service.category_id, market_id=service.market_id
         )
         if not granted.exists():
@@ -100,9 +105,12 @@ def publish_service(*, service_id: int, by: User) -> ShopRegistrationService:
 
 def deactivate_service(*, service_id: int, by: User) -> ShopRegistrationService:
     """Turn the service Off: its links show "not available" until it is published again."""
+    owner = ensure(by, Module.SHOP_REGISTRATION)
     by.ensure_can_write()
     with transaction.atomic():
-        service = ShopRegistrationService.objects.select_for_update().get(pk=service_id, partner=by)
+        service = ShopRegistrationService.objects.select_for_update().get(
+            pk=service_id, partner=owner
+        )
         if service.state == ServiceState.OFF:
             return service
         if service.state != ServiceState.ON:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from qrcode.image.pil import PilImage
 
 from sellers.models import SellerType
+from teams.permissions import Access, Module, may, module_required
 
 from . import analytics, services, tracking
 from .forms import ServiceForm
@@ -19,11 +20,12 @@ from .models import ReferralLink, ServiceState, ShopRegistrationService
 
 
 def _owned_service(request, pk) -> ShopRegistrationService:
-    """Another partner's service is a 404, never a 403: its existence is not theirs to know."""
+    """Another partner's service is a 404, never a 403: its existence is not theirs to know.
+    A team member reaches the services of the account they work for (SPEC §8.1)."""
     return get_object_or_404(
         ShopRegistrationService.objects.select_related("category", "market"),
         pk=pk,
-        partner=request.user,
+        partner=request.user.holder,
     )
 
 
@@ -35,24 +37,29 @@ def link_url(request, link: ReferralLink) -> str:
 
 
 @login_required
+@module_required(Module.SHOP_REGISTRATION)
 @require_http_methods(["GET"])
 def service_list(request):
+    owner = request.user.holder
     context = {
-        "services": ShopRegistrationService.objects.owned_by(request.user).select_related(
+        "services": ShopRegistrationService.objects.owned_by(owner).select_related(
             "category", "market"
         ),
-        "can_create": services.can_create_service(request.user),
+        "can_create": services.can_create_service(owner),
+        "can_manage": may(request.user, Module.SHOP_REGISTRATION, Access.MANAGE),
     }
     return render(request, "referrals/service_list.html", context)
 
 
 @login_required
+@module_required(Module.SHOP_REGISTRATION)
 @require_http_methods(["GET", "POST"])
 def service_create(request):
     """SPEC §5.1-5.2: only a partner approved for Shop registration gets the form."""
-    if not services.can_create_service(request.user):
+    owner = request.user.holder
+    if not services.can_create_service(owner):
         return render(request, "referrals/service_apply_first.html", status=403)
-    form = ServiceForm(request.POST or None, user=request.user)
+    form = ServiceForm(request.POST or None, user=owner)
     if request.method == "POST" and form.is_valid():
         try:
             service = services.create_service(user=request.user, **form.cleaned_data)
@@ -65,6 +72,7 @@ def service_create(request):
 
 
 @login_required
+@module_required(Module.SHOP_REGISTRATION)
 @require_http_methods(["GET"])
 def service_detail(request, pk):
     service = _owned_service(request, pk)
@@ -76,11 +84,13 @@ def service_detail(request, pk):
         "confirm_publish": request.GET.get("confirm") == "publish"
         and service.state != ServiceState.ON,
         "events": service.events.select_related("by")[:20],
+        "can_manage": may(request.user, Module.SHOP_REGISTRATION, Access.MANAGE),
     }
     return render(request, "referrals/service_detail.html", context)
 
 
 @login_required
+@module_required(Module.SHOP_REGISTRATION)
 @require_http_methods(["POST"])
 def service_publish(request, pk):
     service = _owned_service(request, pk)
@@ -98,6 +108,7 @@ def service_publish(request, pk):
 
 
 @login_required
+@module_required(Module.SHOP_REGISTRATION)
 @require_http_methods(["GET", "POST"])
 def service_deactivate(request, pk):
     """SPEC §5.4, behind a page that says what happens: sellers holding the URLs are turned
@@ -124,6 +135,7 @@ def service_deactivate(request, pk):
 
 
 @login_required
+@module_required(Module.SHOP_REGISTRATION)
 @require_http_methods(["GET"])
 def service_links(request, pk):
     """SPEC §5.6: link management — clicks, sign-ups, conversion over the last 30 days."""
@@ -142,6 +154,7 @@ def service_links(request, pk):
 
 
 @login_required
+@module_required(Module.SHOP_REGISTRATION)
 @require_http_methods(["GET"])
 def link_qr(request, pk, kind):
     """The link as a QR code (PNG, made here: no third-party service sees the URL)."""

@@ -2,6 +2,7 @@ from django import template
 
 from referrals import services
 from referrals.models import ShopRegistrationService
+from teams.permissions import Access, Module, may
 
 register = template.Library()
 
@@ -10,9 +11,11 @@ register = template.Library()
 def shop_registration_entry(context):
     """The shop registration service's place on the App & Service page (SPEC §5.2)."""
     user = context["request"].user
+    owner = user.holder  # a team member sees the account's (SPEC §8.1)
     return {
-        "services": ShopRegistrationService.objects.owned_by(user).select_related(
+        "services": ShopRegistrationService.objects.owned_by(owner).select_related(
             "category", "market"
         ),
-        "can_create": services.can_create_service(user),
+        "can_create": services.can_create_service(owner),
+        "can_manage": may(user, Module.SHOP_REGISTRATION, Access.MANAGE),
     }
