@@ -121,6 +121,11 @@ MAIN_ACCOUNT_ONLY = {
     "accounts:security-log",  # SPEC §8.5: the account's log, the main account's to read
 }
 
+# Rows each recipient has their own of: a notification is written for the main account and
+# copied to each member whose role reads it. A member opens their own copy (as alice opens
+# hers); alice's row is not theirs (404).
+PER_RECIPIENT_ROWS = {"notifications:notification-open"}
+
 # The module each partner page belongs to (SPEC §8.3), checked against the view's own
 # `team_module`. A URL missing here fails `test_every_partner_url_is_known`.
 MATRIX = {
@@ -616,24 +621,41 @@ class Matrix:
             "bob_member": world.bob_member,
             "carol": world.carol.user,
         }
+        self.users = users
         self.clients = {"anonymous": Client(raise_request_exception=False)}
         for actor, user in users.items():
             self.clients[actor] = Client(raise_request_exception=False)
             self.clients[actor].force_login(user)
+        self.urls = {actor: self.alice_url for actor in self.clients}
+        self.urls["carol"] = self.carol_url
+
+    def give_own_notification(self, actor: str) -> str:
+        """`actor` gets their own copy of alice's notification, and opens that; returns the
+        name under which the same member asks for alice's row."""
+        original = self.world.alice.notification
+        copy = Notification.objects.create(
+            user=self.users[actor],
+            kind=original.kind,
+            params=original.params,
+            title=original.title,
+            body=original.body,
+            url=original.url,
+        )
+        self.urls[actor] = reverse(self.name, kwargs={"pk": copy.pk})
+        on_alices = f"{actor} (alice's row)"
+        self.clients[on_alices], self.urls[on_alices] = self.clients[actor], self.alice_url
+        return on_alices
 
     def ask(self, actor: str, method: str) -> Answer:
-        url = self.carol_url if actor == "carol" else self.alice_url
         with undone():
-            return request(self.clients[actor], method, url, self.body)
+            return request(self.clients[actor], method, self.urls[actor], self.body)
 
     def ask_refused(self, asks: list[tuple[str, str]], owner: User) -> dict:
         """Answers to requests that must change nothing of `owner`'s; what one changed is
         a failure (found by asking again one by one)."""
         with undone():
             before = account_rows(owner)
-            url = {
-                actor: self.carol_url if actor == "carol" else self.alice_url for actor, _ in asks
-            }
+            url = self.urls
             answers = {
                 (actor, method): request(self.clients[actor], method, url[actor], self.body)
                 for actor, method in asks
@@ -651,10 +673,8 @@ class Matrix:
 
     def fail(self, actor: str, method: str, answer: Answer, expected: str) -> None:
         got = f"{answer.status}" + (f" → {answer.location}" if answer.location else "")
-        url = self.carol_url if actor == "carol" else self.alice_url
-        self.failures.append(
-            f"{self.name} {url} as {actor}, {method.upper()}: got {got}, expected {expected}"
-        )
+        where = f"{self.name} {self.urls[actor]} as {actor}, {method.upper()}"
+        self.failures.append(f"{where}: got {got}, expected {expected}")
 
     def expect(self, actor: str, method: str, answer: Answer, allowed: set[int], why: str):
         if answer.status == 405 and not takes(self.pattern, method):
@@ -750,6 +770,8 @@ def test_no_one_reads_or_writes_beyond_their_account_and_role(case, world):
     main_only = name in MAIN_ACCOUNT_ONLY
     module = None if per_user else (TABS.get(case) or module_of(name, pattern) or MATRIX.get(name))
     matrix = Matrix(world, name, pattern, module, query=f"?{tab}" if tab else "")
+    per_recipient = name in PER_RECIPIENT_ROWS
+    on_alices_row = matrix.give_own_notification("with_module") if per_recipient else None
 
     # when / then: alice, and her member holding the module, get the page
     for method in METHODS:
@@ -776,6 +798,8 @@ def test_no_one_reads_or_writes_beyond_their_account_and_role(case, world):
         refused_actors.append("without_module")
     if main_only:  # a member is refused whatever their role
         refused_actors.append("with_module")
+    if on_alices_row:
+        refused_actors.append(on_alices_row)
     refused = matrix.ask_refused(
         [(actor, method) for actor in refused_actors for method in METHODS], world.alice.user
     )
@@ -789,6 +813,9 @@ def test_no_one_reads_or_writes_beyond_their_account_and_role(case, world):
             matrix.no_leak(actor, method, answer, email=actor == "bob_member")
         elif actor == "without_module":
             matrix.expect(actor, method, answer, {403}, "403")
+            matrix.no_leak(actor, method, answer)
+        elif actor == on_alices_row:
+            matrix.expect(actor, method, answer, {404}, "404 (alice's own row)")
             matrix.no_leak(actor, method, answer)
         elif actor == "bob_member":
             if names_an_object(pattern):
