@@ -373,7 +373,9 @@ class Matrix:
                     request(self.clients[actor], method, url[actor], self.body)
                     wrote = changes(before, account_rows(owner))
                 if wrote:
-                    self.fail(actor, method, answers[(actor, method)], f"no write, not {wrote}")
+                    self.fail(
+                        actor, method, answers[(actor, method)], f"no write, but it changed {wrote}"
+                    )
         return answers
 
     def fail(self, actor: str, method: str, answer: Answer, expected: str) -> None:
