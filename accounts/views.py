@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.permissions import Access, Module, ensure, may
 from categories.models import PartnerType
-from teams.permissions import Access, Module, ensure, may
 
 from .decorators import allowed_when_blacklisted
 from .forms import (

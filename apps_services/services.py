@@ -9,12 +9,12 @@ from phonenumber_field.phonenumber import PhoneNumber
 from phonenumber_field.phonenumber import to_python as to_phone
 
 from accounts.models import AccountEvent, User
+from accounts.permissions import Module, ensure
 from categories.models import Market, ServiceCategory
 from onboarding.models import Application
 from partner_center import throttle
 from reviews import services as reviews
 from sellers.directory import get_directory
-from teams.permissions import Module, ensure
 
 from .models import (
     App,

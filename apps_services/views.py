@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accounts.permissions import Access, Module, may, module_required
 from onboarding.models import Application
 from onboarding.roles_cache import request_roles
 from onboarding.uploads import serve_document
-from teams.permissions import Access, Module, may, module_required
 
 from . import services
 from .forms import AppEditForm, AppForm, DeactivateForm, SellerVerificationForm

@@ -6,9 +6,9 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.permissions import Module
 from notifications import registry
 from notifications.models import Notification
-from teams.permissions import Module
 
 from .models import (
     APPEAL_WINDOW,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.permissions import Access, Module, may
 from onboarding.models import Application, CompanyEntity
 from onboarding.uploads import DocumentField
 from reviews.models import (
@@ -24,7 +25,6 @@ from reviews.models import (
     ReviewTransition,
     guarded,
 )
-from teams.permissions import Access, Module, may
 
 COMPLIANCE_PERMISSION = "compliance.review_compliance"
 # The markets (and registration regions) where compliance review is always required.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from accounts.models import AccountEvent, User
+from accounts.permissions import Module, ensure
 from notifications.services import announce
 
 # Callers catch a refused submission or decision from here, as from any service of this module.
@@ -17,7 +18,6 @@ from onboarding.services import SubmissionRefused as SubmissionRefused
 from reviews import services as reviews
 from reviews.services import AlreadyDecided as AlreadyDecided
 from reviews.services import DecisionRefused as DecisionRefused
-from teams.permissions import Module, ensure
 
 from . import emails
 from .models import Appeal, AppealState, ComplianceReview, ComplianceState

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import allowed_when_blacklisted
+from accounts.permissions import Access, Module, may, module_required
 from onboarding.uploads import serve_document, thumbnail_name
 from partner_center.throttle import client_ip
-from teams.permissions import Access, Module, may, module_required
 
 from . import emails, services
 from .forms import AppealForm, SecurityReviewForm

@@ -20,7 +20,7 @@ announces, from its AppConfig.ready():
 The inbox page and the email both read the text through the renderer, so they always say the
 same thing; a renderer that needs a different email overrides `email()`.
 
-`module` is the team module (teams.permissions.Module, SPEC §8.3) the kinds are about: a
+`module` is the team module (accounts.permissions.Module, SPEC §8.3) the kinds are about: a
 partner account's notification goes to its main account and to each member whose role
 reads both that module and Notifications (`services.announce`). A kind registered without
 one reaches the main account only.
@@ -73,7 +73,7 @@ DEFAULT = Renderer()
 _renderers: dict[str, Renderer] = {}
 _modules: dict[str, str] = {}
 
-# The team module of receiving notifications (teams.permissions.Module.NOTIFICATIONS; this
+# The team module of receiving notifications (accounts.permissions.Module.NOTIFICATIONS; this
 # app imports no other of ours, so it names the value).
 NOTIFICATIONS_MODULE = "notifications"
 

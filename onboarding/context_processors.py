@@ -5,8 +5,8 @@ from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import Access, Module, may
 from notifications.services import unread_count
-from teams.permissions import Access, Module, may
 
 from .roles_cache import request_roles
 

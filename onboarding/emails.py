@@ -9,10 +9,10 @@ of the worker that happens to send it. Every link starts with PORTAL_BASE_URL.
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from accounts.permissions import Module
 from categories.models import translated
 from notifications import registry
 from notifications.models import Notification
-from teams.permissions import Module
 
 from .models import Application, field_label
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.permissions import Access, Module, may
 from categories.models import PartnerRole, Track
 from reviews.models import ReviewedModel, ReviewQuerySet, ReviewState, ReviewTransition
-from teams.permissions import Access, Module, may
 
 from .names import validate_partner_name
 from .uploads import DocumentField

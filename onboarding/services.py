@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import Module, ensure
 from categories.models import Market, PartnerType, Region, ServiceCategory
 from categories.rules import check_selection
 from notifications.services import announce
@@ -17,7 +18,6 @@ from reviews import services as reviews
 # Callers catch a decision's refusals from here, as from any service of this module.
 from reviews.services import AlreadyDecided as AlreadyDecided
 from reviews.services import DecisionRefused as DecisionRefused
-from teams.permissions import Module, ensure
 
 from . import emails
 from .models import (

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 from django_fsm import ConcurrentTransition
 
 from accounts.decorators import allowed_when_blacklisted
+from accounts.permissions import Access, Module, ensure, module_required
 from categories.models import Market, PartnerType, Region, ServiceCategory
-from teams.permissions import Access, Module, ensure, module_required
 
 from . import services
 from .forms import (

@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.permissions import Module, ensure
 from apps_services import credentials
 from apps_services.credentials import Credentials
 from apps_services.models import App, AppDeactivated, AppState, SellerBinding
 from sellers.directory import get_directory
-from teams.permissions import Module, ensure
 
 from . import access, tasks
 from .access import Access

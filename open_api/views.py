@@ -17,12 +17,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import allowed_when_blacklisted
+from accounts.permissions import Module, module_required
 from apps_services.models import App, AppState
 from apps_services.views import app_permissions
 from onboarding.uploads import serve_document
 from sellers.directory import get_directory
 from sellers.views import current_seller
-from teams.permissions import Module, module_required
 
 from . import services
 from .models import SCOPES, Authorization, WebhookDelivery

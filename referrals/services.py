@@ -12,10 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.permissions import Module, ensure
 from categories.models import Market, Region, ServiceCategory
 from reviews import services as reviews
 from sellers.models import SellerType
-from teams.permissions import Module, ensure
 
 from . import tracking
 from .models import (

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from qrcode.image.pil import PilImage
 
+from accounts.permissions import Access, Module, may, module_required
 from sellers.models import SellerType
-from teams.permissions import Access, Module, may, module_required
 
 from . import analytics, services, tracking
 from .forms import ServiceForm

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import WRITE_ONLY_MODULES, Access, Module
+
 from .models import Role
-from .permissions import WRITE_ONLY_MODULES, Access, Module
 
 
 class InviteForm(forms.Form):

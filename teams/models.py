@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .permissions import WRITE_ONLY_MODULES, Access, Module
+from accounts.permissions import WRITE_ONLY_MODULES, Access, Module
 
 # SPEC §8.2: an invitation link works for this long (TikTok Shop Partner Center's 120 hours).
 INVITATION_TTL = timedelta(hours=120)

@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AccountEvent, User
+from accounts.permissions import Module, ensure
 
 from . import emails
 from .models import Invitation, Membership, Role, TeamSettings
-from .permissions import Module, ensure
 
 Event = AccountEvent.Type
 

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import SignupForm
 from accounts.models import User
+from accounts.permissions import Access, Module, may, module_required
 from partner_center.throttle import client_ip
 
 from . import services
 from .forms import ChangeRoleForm, InviteForm, RoleForm
 from .models import Invitation, Membership, Role, TeamSettings, account_name
-from .permissions import Access, Module, may, module_required
 
 
 def _ip(request) -> str | None:

@@ -99,9 +99,7 @@ def us_user(db):
     return make_user(email="usa@example.com", center=Center.US)
 
 
-def make_member(
-    *, account: User, email: str, role: str | dict = "administrator", **extra
-) -> User:
+def make_member(*, account: User, email: str, role: str | dict = "administrator", **extra) -> User:
     """A user who works for `account` (its team), with a built-in role (by key) or a role of
     the account made from {module: level}."""
     from teams.models import Membership, Role

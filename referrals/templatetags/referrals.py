@@ -1,8 +1,8 @@
 from django import template
 
+from accounts.permissions import Access, Module, may
 from referrals import services
 from referrals.models import ShopRegistrationService
-from teams.permissions import Access, Module, may
 
 register = template.Library()
 

@@ -6,8 +6,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from accounts.models import AccountEvent, User
+from accounts.permissions import Access, Module, access
 from teams.models import Membership
-from teams.permissions import Access, Module, access
 
 
 def test_seed_demo_gives_the_developer_a_team_member_who_builds_apps_but_reveals_no_secret(db):

@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.permissions import Access, Module
 from apps_services import services as app_services
 from apps_services.models import App, AppType
 from categories.catalog import seed as seed_catalog
@@ -26,7 +27,6 @@ from open_api.models import Authorization, WebhookDelivery
 from referrals.models import ShopRegistrationService
 from sellers.models import SellerType
 from teams.models import Invitation, Role
-from teams.permissions import Access, Module
 from tests.compliance.conftest import submit_review
 from tests.conftest import make_member, make_user
 from tests.onboarding.conftest import upload

@@ -3,7 +3,7 @@ nothing and writes nothing it should not.
 
 The URLs are read from the URL resolver: every pattern of the partner namespaces is either
 in the matrix (MATRIX: its view declares that team module with
-`teams.permissions.module_required`), a page of the signed-in user's own (PER_USER_PAGES),
+`accounts.permissions.module_required`), a page of the signed-in user's own (PER_USER_PAGES),
 a page of the main account's only (MAIN_ACCOUNT_ONLY), or not a partner page at all
 (NOT_PARTNER_PAGES). A new URL that is none of these fails `test_every_partner_url_is_known`.
 
@@ -32,11 +32,11 @@ from django.utils.html import escape
 
 from accounts.decorators import is_allowed_when_blacklisted
 from accounts.models import User
+from accounts.permissions import Module
 from apps_services.models import App
 from notifications.models import Notification
 from sellers.models import SellerType
 from teams.models import Role
-from teams.permissions import Module
 
 from .matrix_world import (
     FAST_HASHER,

@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AccountEvent
+from accounts.permissions import NotPermitted
 from apps_services import services
 from apps_services.models import App, AppEvent, AppState, SellerBinding
 from open_api.models import Authorization, WebhookDelivery
-from teams.permissions import NotPermitted
 from tests.apps_services.conftest import make_app, make_developer
 from tests.apps_services.test_create import form_data
 from tests.open_api.conftest import SAM_SHOP, authorize, seller_login

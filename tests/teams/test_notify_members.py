@@ -8,12 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.permissions import Module
 from notifications import registry, tasks
 from notifications.models import Notification
 from notifications.services import announce
 from onboarding import emails
 from onboarding.services import decide_application
-from teams.permissions import Module
 from tests.conftest import make_member
 from tests.onboarding.conftest import (  # noqa: F401 (autouse fixtures)
     _private_media,

@@ -1,4 +1,4 @@
-"""The one place a member's module permissions are decided (teams/permissions.py)."""
+"""The one place a member's module permissions are decided (accounts/permissions.py)."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -6,8 +6,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from accounts.models import AccountBlacklisted
+from accounts.permissions import Access, Module, NotPermitted, access, ensure, module_required
 from teams.models import Role
-from teams.permissions import Access, Module, NotPermitted, access, ensure, module_required
 
 from ..conftest import make_member
 

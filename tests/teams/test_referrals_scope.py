@@ -4,10 +4,10 @@ services; a viewer reads them; another account's service stays a 404."""
 import pytest
 from django.urls import reverse
 
+from accounts.permissions import NotPermitted
 from categories.models import Center
 from referrals import services
 from referrals.models import ReferralLink, ServiceState, ShopRegistrationService
-from teams.permissions import NotPermitted
 from tests.referrals.conftest import make_service, make_shop_partner, publish
 from tests.referrals.test_gate_and_create import form_data
 

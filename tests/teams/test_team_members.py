@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccountEvent, User
+from accounts.permissions import Module, NotPermitted, access
 from categories.models import Center, Region
 from onboarding.models import CompanyEntity
 from teams import services
 from teams.models import Invitation, Membership, Role, TeamSettings
-from teams.permissions import Module, NotPermitted, access
 
 from ..conftest import PASSWORD, make_member, make_user
 

@@ -1,5 +1,8 @@
 """SPEC §8.3: what a team member may do, decided in this one module.
 
+It sits in accounts, the floor every app stands on, so each page and service can ask it; the
+roles and memberships it reads are the teams app's data.
+
 A role is a set of module permissions, each at one level: none, view, or manage (view plus
 every write). The main account holds every module at `manage`. Views declare their module
 with `@module_required`; services call `ensure()` with the acting user before they write,
@@ -15,9 +18,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from teams.models import Membership
 
-    from .models import Membership
+    from .models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -62,9 +65,10 @@ def membership(user: "User") -> "Membership | None":
     try:
         return user._team_membership  # type: ignore[attr-defined]
     except AttributeError:
-        from .models import Membership
-
-        found = Membership.objects.select_related("role").filter(user=user).first()
+        # The membership and its role are the teams app's rows (a floor above): reached
+        # through the relation it declares on User, in one query.
+        memberships = user._meta.get_field("team_membership").related_model  # type: ignore[attr-defined]
+        found = memberships.objects.select_related("role").filter(user=user).first()
         user._team_membership = found  # type: ignore[attr-defined]
         return found
 
