@@ -67,7 +67,8 @@ def partner_shell(request):
         "partner_roles": roles,
         "active_role": active,
         "role_menu": [(label, url) for label, url, module in menu if may(user, module)],
-        "unread_notifications": unread_count(user.holder) if notified else 0,
+        # Each member has its own copies of the account's notifications: its own bell.
+        "unread_notifications": unread_count(user) if notified else 0,
         "my_account_links": {
             "team": not user.is_staff and may(user, Module.TEAM, Access.VIEW),
             "security_log": not member,

@@ -173,3 +173,23 @@ def test_every_kind_declares_the_module_it_is_about():
 
 def test_the_registry_names_the_notifications_module_of_the_teams():
     assert registry.NOTIFICATIONS_MODULE == Module.NOTIFICATIONS
+
+
+def test_a_members_bell_counts_its_own_unread_copies(
+    client, alice, rita, team, django_capture_on_commit_callbacks
+):
+    # given alice has read her copy of a decision; her member has not read theirs
+    application = make_application(alice, state="pending_review")
+    with django_capture_on_commit_callbacks(execute=True):
+        decide_application(application_id=application.pk, by=rita, approve=True)
+    Notification.objects.filter(user=alice).update(read_at=application.submitted_at)
+
+    # when
+    client.force_login(team["told"])
+    member_page = client.get(reverse("accounts:profile"))
+    client.force_login(alice)
+    alice_page = client.get(reverse("accounts:profile"))
+
+    # then
+    assert member_page.context["unread_notifications"] == 1
+    assert alice_page.context["unread_notifications"] == 0
