@@ -274,8 +274,11 @@ def change_member_role(*, by: User, member: User, role: Role, ip: str | None = N
 
 def _detach(member: User) -> None:
     """`member` works for nobody any more: its own (empty) account again, every session
-    ended at its next request."""
+    ended at its next request. Its copies of the account's notifications go too: they are
+    the account's news, not the person's (the notifications app sits beside teams, so it is
+    reached through the registry, as OWNED_DATA is)."""
     Membership.objects.filter(user=member).delete()
+    apps.get_model("notifications", "Notification").objects.filter(user=member).delete()
     member.account, member.active_role = None, None
     member.save(update_fields=["account", "active_role"])
     member.end_sessions()

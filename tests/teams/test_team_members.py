@@ -12,9 +12,11 @@ from django.utils import timezone
 from accounts.models import AccountEvent, User
 from accounts.permissions import Module, NotPermitted, access
 from categories.models import Center, Region
+from notifications.models import Notification
 from onboarding.models import CompanyEntity
 from teams import services
 from teams.models import Invitation, Membership, Role, TeamSettings
+from tests.onboarding.conftest import make_application
 
 from ..conftest import PASSWORD, make_member, make_user
 
@@ -299,10 +301,12 @@ def test_an_account_of_the_other_partner_center_cannot_join(
 
 
 def test_a_removed_member_is_signed_out_at_the_next_request_and_sees_nothing_of_the_account(
-    alice, client
+    alice, rita, client
 ):
-    # given
+    # given a member with a copy of the account's news in their inbox
     dana = make_member(account=alice, email="dana@example.com", role="administrator")
+    make_application(alice, state="rejected", reviewer=rita)
+    assert Notification.objects.filter(user=dana).count() == 1
     client.force_login(dana)
     assert client.get(reverse("teams:members")).context["account"] == alice
 
@@ -321,6 +325,8 @@ def test_a_removed_member_is_signed_out_at_the_next_request_and_sees_nothing_of_
     assert page.context["account"] == User.objects.get(pk=dana.pk)
     assert b"alice@example.com" not in page.content
     assert not Membership.objects.exists()
+    assert not Notification.objects.filter(user=dana).exists()
+    assert not client.get(reverse("notifications:notifications")).context["notifications"]
     assert [e.target_user for e in events(alice, Event.MEMBER_REMOVED)] == [dana]
 
 
