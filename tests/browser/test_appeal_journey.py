@@ -54,6 +54,8 @@ def test_blacklisted_partner_appeals_and_writes_again_after_the_lift(page, shoot
     assert page.locator("#appeal-status .badge").inner_text() == "Pending"
     thumbnail = page.locator("#appeal-status img")
     thumbnail.wait_for()
+    # the thumbnail is fetched after the page: wait for it to arrive, then check it decoded
+    page.wait_for_function("img => img.complete", arg=thumbnail.element_handle())
     assert page.evaluate("img => img.naturalWidth", thumbnail.element_handle()) > 0
     shoot(page, "appeal-pending")
     appeal = Appeal.objects.get(account=partner)

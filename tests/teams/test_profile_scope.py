@@ -248,7 +248,9 @@ def test_the_profile_shows_a_members_own_login_and_the_accounts_tabs_by_role(
 
     # then: each reads their own login; the account's tabs only with Profile
     assert "viewer@alice.example" in viewers
-    assert alice.email not in viewers
+    # alice's email appears once: in the top bar's "Acting for", never as the login shown
+    assert viewers.count(alice.email) == 1
+    assert f"Acting for {alice.email}" in viewers
     assert "?tab=entity" in viewers
     assert 'class="tabs my-account-nav"' in viewers
     assert f"application-{alices_draft.pk}" in categories
