@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import Access, Module, ensure, may
+from accounts.permissions import Access, Module, access, ensure, may
 from categories.models import PartnerType
 
 from .decorators import allowed_when_blacklisted
@@ -38,8 +38,23 @@ def home(request):
         "partner_types": partner_types,
         "email_verified": _email_verified(request),
         "progress_of": progress_of,
+        # Starting a business is Profile & applications' to manage: a member without it is
+        # shown what their role covers instead of buttons that would refuse them.
+        "can_start": may(request.user, Module.PROFILE, Access.MANAGE),
+        "member_access": _member_access(request.user),
     }
     return render(request, "accounts/dashboard.html", context)
+
+
+def _member_access(user) -> list[tuple[str, str]] | None:
+    """For a team member: (module, level) for each module their role covers."""
+    if user.account_id is None:
+        return None
+    return [
+        (module.label, Access(level).label)
+        for module in Module
+        if (level := access(user, module)) > Access.NONE
+    ]
 
 
 # The session remembers the login address once it is verified, so the dashboard's reminder

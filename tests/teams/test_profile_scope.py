@@ -372,3 +372,17 @@ def test_a_member_starts_applications_for_the_account(client, alice):
     assert saved.status_code == 302
     assert Application.objects.get().user == alice
     assert CompanyEntity.objects.get().user == alice
+
+
+def test_a_member_without_profile_sees_what_their_role_covers_not_business_buttons(client, alice):
+    # given
+    builder = make_member(account=alice, email="apps@alice.example", role={"apps": 2})
+
+    # when
+    page = login(client, builder).get("/")
+
+    # then
+    assert page.context["member_access"] == [("App & Service", "Manage")]
+    assert b'id="member-access"' in page.content
+    assert b"Start Business" not in page.content
+    assert login(client, alice).get("/").context["member_access"] is None
