@@ -115,3 +115,21 @@ def module_required(module: str, *, write: int = Access.MANAGE):
         return wrapped
 
     return decorator
+
+
+def module_required_urls(patterns: list, module: str, *, write: int = Access.MANAGE) -> list:
+    """The same URL patterns, each view under `module_required(module)`: for an included app
+    that imports nothing of ours (the notifications inbox). The login comes first, so the
+    anonymous are sent to log in rather than refused."""
+    from django.contrib.auth.decorators import login_required
+    from django.urls import URLPattern
+
+    return [
+        URLPattern(
+            p.pattern,
+            login_required(module_required(module, write=write)(p.callback)),
+            p.default_args,
+            p.name,
+        )
+        for p in patterns
+    ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from django_fsm import ConcurrentTransition
 
 from accounts.decorators import allowed_when_blacklisted
-from accounts.permissions import Access, Module, ensure, module_required
+from accounts.permissions import Module, module_required
 from categories.models import Market, PartnerType, Region, ServiceCategory
 
 from . import services
@@ -369,6 +369,7 @@ def _field_notes(application) -> dict:
 
 
 @login_required
+@module_required(Module.PROFILE)
 @require_http_methods(["GET"])
 def document(request, name):
     """A partner document, to its account (a member whose role reads Profile &
@@ -390,8 +391,6 @@ def document(request, name):
     reviewer = request.user.is_staff and request.user.has_perm("onboarding.view_companyentity")
     if owner is None or not (owner == request.user.holder.pk or reviewer):
         raise Http404
-    if not reviewer:
-        ensure(request.user, Module.PROFILE, Access.VIEW)
     return serve_document(name)
 
 

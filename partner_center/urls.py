@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from accounts.decorators import allowed_when_blacklisted, allowed_when_blacklisted_urls
 from accounts.forms import ReviewerLoginForm
+from accounts.permissions import Access, Module, module_required_urls
 from accounts.views import allauth_change_redirect, set_language
 from notifications import urls as notification_urls
 from partner_center.health import health
@@ -46,7 +47,11 @@ urlpatterns = [
         include(
             (
                 allowed_when_blacklisted_urls(
-                    notification_urls.urlpatterns,
+                    # A member's inbox holds their own copies of the account's news (SPEC
+                    # §8.1): reading them, and marking them read, needs Notifications at view.
+                    module_required_urls(
+                        notification_urls.urlpatterns, Module.NOTIFICATIONS, write=Access.VIEW
+                    ),
                     names={"notification-open", "notifications-read-all"},
                 ),
                 notification_urls.app_name,

@@ -18,6 +18,8 @@ from accounts.permissions import Access, Module
 from apps_services import services as app_services
 from apps_services.models import App, AppType
 from categories.catalog import seed as seed_catalog
+from compliance import services as compliance
+from compliance.models import Appeal
 from categories.models import Center, Market, PartnerType, Region, ServiceCategory
 from demo.seed.accounts import ensure_reviewers_group
 from notifications.models import Notification
@@ -52,6 +54,7 @@ class Holdings:
     colleague: User
     invitation: Invitation
     spare_role: Role
+    appeal: Appeal
     secrets: list[str] = field(default_factory=list)
 
     def shown_in(self, module: str | None) -> list[str]:
@@ -149,6 +152,15 @@ def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
     invitation.new_token()
     invitation.save()
     spare_role = Role.objects.create(account=user, name=f"{prefix} spare role", permissions={})
+    # An appeal decided in the past (with its document): blacklisted, appealed, lifted.
+    user.blacklist(by=reviewer, reason="Three rejected security forms.")
+    appeal = compliance.file_appeal(
+        by=user,
+        statement=f"{prefix} moved hosting and passed a new penetration test.",
+        document=upload("appeal.png"),
+    )
+    compliance.decide_appeal(appeal_id=appeal.pk, by=reviewer, lift=True, reason="Fixed.")
+    user.refresh_from_db()
     assert delivery is not None
     assert notification is not None
     return Holdings(
@@ -163,6 +175,7 @@ def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
         colleague=colleague,
         invitation=invitation,
         spare_role=spare_role,
+        appeal=appeal,
         secrets=[
             app.name,
             app.app_key,

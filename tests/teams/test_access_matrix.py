@@ -133,6 +133,8 @@ MATRIX = {
     "compliance:overview": Module.PROFILE,
     "compliance:questionnaire": Module.PROFILE,
     "compliance:security-review": Module.PROFILE,
+    "compliance:appeal": Module.PROFILE,
+    "compliance:appeal-document": Module.PROFILE,
     "apps_services:seller-verification": Module.PROFILE,
     "apps_services:app-list": Module.APPS,
     "apps_services:app-create": Module.APPS,
@@ -255,6 +257,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
         "open_api": things.app.pk,
         "referrals": things.service.pk,
         "notifications": things.notification.pk,
+        "compliance": things.appeal.pk,
     }
     values = {
         "batch": things.application.batch,
