@@ -18,9 +18,9 @@ from accounts.permissions import Access, Module
 from apps_services import services as app_services
 from apps_services.models import App, AppType
 from categories.catalog import seed as seed_catalog
+from categories.models import Center, Market, PartnerType, Region, ServiceCategory
 from compliance import services as compliance
 from compliance.models import Appeal
-from categories.models import Center, Market, PartnerType, Region, ServiceCategory
 from demo.seed.accounts import ensure_reviewers_group
 from notifications.models import Notification
 from onboarding import services as onboarding
