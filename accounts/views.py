@@ -51,7 +51,7 @@ def _member_access(user) -> list[tuple[str, str]] | None:
     if user.account_id is None:
         return None
     return [
-        (module.label, Access(level).label)
+        (str(module.label), str(Access(level).label))
         for module in Module
         if (level := access(user, module)) > Access.NONE
     ]

@@ -2,6 +2,8 @@
 the reviewers' word on the security review, and how these notifications read (registered
 with `notifications.registry` from ComplianceConfig.ready())."""
 
+from typing import TYPE_CHECKING
+
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -101,11 +103,13 @@ def _security_review_text(params: dict, *, outcome: str) -> tuple[str, str]:
     return str(SECURITY_REVIEW_TITLES[outcome][1]), body
 
 
-# SPEC §8.6: the staff's decision on an appeal. The kinds are the column's values; the
-# outbox does not list them (its choices would need a migration of its own).
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# SPEC §8.6: the staff's decision on an appeal.
 APPEAL_UPHELD = Notification.Kind.APPEAL_UPHELD
 APPEAL_LIFTED = Notification.Kind.APPEAL_LIFTED
-APPEAL_TITLES = {
+APPEAL_TITLES: "dict[str, StrOrPromise]" = {
     APPEAL_UPHELD: gettext_lazy("Appeal decided: your account stays blacklisted"),
     APPEAL_LIFTED: gettext_lazy("Appeal decided: the blacklist is lifted"),
 }
