@@ -136,6 +136,14 @@ PAGES = [
     Page("seller-verification", "developer", "/apps/seller-verification/"),
     Page("compliance", "developer", "/onboarding/compliance/"),
     Page("security-review", "developer", "/onboarding/compliance/security-review/"),
+    # The developer's team (SPEC §8): its pages, two-factor, and a member's view.
+    Page("team-members", "developer", "/my-account/team/"),
+    Page("team-roles", "developer", "/my-account/team/roles/"),
+    Page("team-role-create", "developer", "/my-account/team/roles/new/"),
+    Page("security", "developer", "/my-account/security/"),
+    Page("member-home", "team", "/"),
+    Page("member-app-detail", "team", "/apps/{app}/"),
+    Page("member-refused", "team", "/my-account/team/roles/new/"),
     # A partner approved for shop registration (the demo US partner).
     Page("referral-services", "shop", "/referrals/"),
     Page("referral-service-create", "shop", "/referrals/create/"),
@@ -163,6 +171,7 @@ USERS = {
     "developer": "developer@example.com",
     "shop": "shop-partner@example.com",
     "reviewer": "reviewer@example.com",
+    "team": "developer-team@example.com",
 }
 
 
