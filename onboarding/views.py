@@ -236,8 +236,10 @@ def application_edit(request, pk):
 
 def _edit(request, applications):
     account = request.user.holder
-    entity, _created = CompanyEntity.objects.get_or_create(
-        user=account, defaults={"region": applications[0].region}
+    # Made (unsaved) when there is none yet: it is written only when the form is saved, so
+    # opening the page (a Viewer's GET too) writes nothing.
+    entity = CompanyEntity.objects.filter(user=account).first() or CompanyEntity(
+        user=account, region=applications[0].region
     )
     # Common qualification info is read-only once approved (SPEC §3.9), and while another
     # application is under review, so the reviewer sees what the partner submitted.

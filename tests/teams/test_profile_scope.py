@@ -386,3 +386,17 @@ def test_a_member_without_profile_sees_what_their_role_covers_not_business_butto
     assert b'id="member-access"' in page.content
     assert b"Start Business" not in page.content
     assert login(client, alice).get("/").context["member_access"] is None
+
+
+def test_opening_a_draft_writes_nothing_not_even_an_empty_entity(client, alice):
+    # given a draft made before any company entity info
+    draft = make_application(alice)
+    CompanyEntity.objects.filter(user=alice).delete()
+    viewer = make_member(account=alice, email="viewer@alice.example", role="viewer")
+
+    # when
+    page = login(client, viewer).get(f"/onboarding/applications/{draft.pk}/edit/")
+
+    # then
+    assert page.status_code == 200
+    assert not CompanyEntity.objects.filter(user=alice).exists()
