@@ -126,6 +126,9 @@ def portal_env(database_url: str, redis_url: str, **extra: str) -> dict:
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
         SECURE_HSTS_SECONDS="0",
+        # The benchmarks sign the reviewer in to the admin with a password (its pages and
+        # the Approve button are measured, not two-factor sign-in).
+        REQUIRE_STAFF_MFA="0",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="partner_center.settings",
     )
