@@ -399,6 +399,14 @@ class AccountEvent(models.Model):
         APPEAL_FILED = "appeal_filed", _("Appeal filed")
         APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: blacklist upheld")
         APPEAL_LIFTED = "appeal_lifted", _("Appeal decided: blacklist lifted")
+        # The developer console (what an app may reach through the Open API, and from where).
+        APP_SCOPES_CHANGED = "app_scopes_changed", _("App scopes changed")
+        SCOPE_REQUESTED = "scope_requested", _("Restricted scope requested")
+        SCOPE_APPROVED = "scope_approved", _("Restricted scope approved")
+        SCOPE_REJECTED = "scope_rejected", _("Restricted scope rejected")
+        ALLOW_LIST_CHANGED = "allow_list_changed", _("API IP allow-list changed")
+        TEST_SHOP_CREATED = "test_shop_created", _("Test shop created")
+        TEST_SHOP_DELETED = "test_shop_deleted", _("Test shop deleted")
 
     event_type = models.CharField(_("event"), max_length=40, choices=Type.choices)
     user = models.ForeignKey(

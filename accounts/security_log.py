@@ -50,6 +50,18 @@ GROUPS = [
     ),
     (_("App secrets"), [Type.SECRET_REVEALED, Type.SECRET_ROTATED]),
     (
+        _("Developer console"),
+        [
+            Type.APP_SCOPES_CHANGED,
+            Type.SCOPE_REQUESTED,
+            Type.SCOPE_APPROVED,
+            Type.SCOPE_REJECTED,
+            Type.ALLOW_LIST_CHANGED,
+            Type.TEST_SHOP_CREATED,
+            Type.TEST_SHOP_DELETED,
+        ],
+    ),
+    (
         _("Blacklist & appeals"),
         [
             Type.BLACKLIST_SET,

@@ -48,6 +48,8 @@ class Notification(models.Model):
         ACCOUNT_BLACKLISTED = "account_blacklisted", _("Account blacklisted")
         APPEAL_UPHELD = "appeal_upheld", _("Appeal decided: blacklist upheld")
         APPEAL_LIFTED = "appeal_lifted", _("Appeal decided: blacklist lifted")
+        SCOPE_APPROVED = "scope_approved", _("Restricted scope approved")
+        SCOPE_REJECTED = "scope_rejected", _("Restricted scope not approved")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -27,8 +27,9 @@ from apps_services.credentials import Credentials
 from partner_center import requestid, throttle
 from partner_center.cache import count_and_get_many
 
-from . import access, services, signing
+from . import access, calllog, endpoints, services, signing
 from .access import Access
+from .endpoints import Endpoint
 from .openapi import document
 from .services import ApiRefusal, ErrorCode
 
@@ -53,6 +54,8 @@ STATUS = {
     ErrorCode.ACCESS_TOKEN_EXPIRED: 401,
     ErrorCode.ACCESS_TOKEN_REVOKED: 401,
     ErrorCode.SHOP_NOT_AUTHORIZED: 404,
+    ErrorCode.IP_NOT_ALLOWED: 403,
+    ErrorCode.SCOPE_NOT_GRANTED: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.TOO_MANY_REQUESTS: 429,
@@ -84,6 +87,12 @@ def answer(data=None, *, code: int = ErrorCode.OK, message: str = "success", sta
 
 def refusal(exc: ApiRefusal):
     return answer(code=exc.code, message=exc.message, status=STATUS[exc.code])
+
+
+def refuse(note: "calllog.CallNote", exc: ApiRefusal):
+    """The refusal's answer, its code noted for the call log."""
+    note.code = int(exc.code)
+    return refusal(exc)
 
 
 def _too_many(limit: throttle.Limit):
@@ -131,38 +140,50 @@ def count_call(request) -> tuple[throttle.Limit, Call]:
     return window.outcome(count, scope="open-api"), call
 
 
-def open_api(*methods: str):
+def open_api(*methods: str, endpoint: Endpoint | None = None):
     """JSON for every outcome, a 405 in the protocol's shape, a 429 past the app's rate
-    limit, no CSRF (signed requests). The view is called with the request and the `Call`."""
+    limit, no CSRF (signed requests). The view is called with the request and the `Call`.
+    `endpoint`: which one the view is (open_api/endpoints.py); None for the catch-all 404.
+    Every outcome, refusals included, goes to the API call log (open_api/calllog.py)."""
 
     def decorator(view):
-        @csrf_exempt
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def handle(request, note: calllog.CallNote, *args, **kwargs):
             if request.method not in methods:
-                response = refusal(
+                response = refuse(
+                    note,
                     ApiRefusal(
                         ErrorCode.METHOD_NOT_ALLOWED,
                         f"Use {' or '.join(methods)} for {request.path}.",
-                    )
+                    ),
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
             limit, call = count_call(request)
             if limit.limited:
                 logger.info("Open API %s refused: rate limit.", request.path)
+                note.code = int(ErrorCode.TOO_MANY_REQUESTS)
                 return _too_many(limit)
             try:
                 return view(request, call, *args, **kwargs)
             except ApiRefusal as exc:
                 logger.info("Open API %s refused: code %s.", request.path, int(exc.code))
-                return refusal(exc)
+                return refuse(note, exc)
             except Exception:
                 logger.exception("Open API %s failed.", request.path)
-                return refusal(
-                    ApiRefusal(ErrorCode.INTERNAL_ERROR, "Internal error. Try again later.")
+                return refuse(
+                    note, ApiRefusal(ErrorCode.INTERNAL_ERROR, "Internal error. Try again later.")
                 )
 
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            note = calllog.CallNote(endpoint=endpoint, started=time.perf_counter())
+            request.open_api_note = note
+            response = handle(request, note, *args, **kwargs)
+            calllog.record(request, note, response)
+            return response
+
+        wrapper.endpoint = endpoint  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -197,7 +218,7 @@ def _grant_type(params, expected: str) -> None:
         raise ApiRefusal(ErrorCode.WRONG_GRANT_TYPE, f"grant_type must be {expected}.")
 
 
-@open_api("GET")
+@open_api("GET", endpoint=endpoints.TOKEN_GET)
 def token_get(request, call: Call):
     """GET /api/v2/token/get: auth code → access token and refresh token."""
     params = request.GET
@@ -205,12 +226,13 @@ def token_get(request, call: Call):
     app = services.authenticate_app(
         app_key=params["app_key"], app_secret=params["app_secret"], generation=call.generation
     )
+    request.open_api_note.app_id = app.app_id
     _grant_type(params, "authorized_code")
     grant = services.exchange_auth_code(app=app, auth_code=params["auth_code"])
     return answer(_token_data(grant))
 
 
-@open_api("GET")
+@open_api("GET", endpoint=endpoints.TOKEN_REFRESH)
 def token_refresh(request, call: Call):
     """GET /api/v2/token/refresh: refresh token → new access and refresh tokens."""
     params = request.GET
@@ -218,6 +240,7 @@ def token_refresh(request, call: Call):
     app = services.authenticate_app(
         app_key=params["app_key"], app_secret=params["app_secret"], generation=call.generation
     )
+    request.open_api_note.app_id = app.app_id
     _grant_type(params, "refresh_token")
     grant = services.refresh_access_token(app=app, refresh_token=params["refresh_token"])
     return answer(_token_data(grant))
@@ -232,6 +255,7 @@ def signed_app(request, call: Call) -> tuple[Credentials, str]:
     app = credentials.lookup(params["app_key"], generation=generation)
     if app is None:
         raise ApiRefusal(ErrorCode.UNKNOWN_APP_KEY, "Unknown app_key.")
+    request.open_api_note.app_id = app.app_id
     if not signing.timestamp_fresh(params["timestamp"], now=time.time()):
         raise ApiRefusal(
             ErrorCode.INVALID_TIMESTAMP,
@@ -255,7 +279,7 @@ def signed_app(request, call: Call) -> tuple[Credentials, str]:
     return app, generation
 
 
-@open_api("GET")
+@open_api("GET", endpoint=endpoints.AUTHORIZED_SHOPS)
 def authorized_shops(request, call: Call):
     """GET /authorization/202309/shops: the shops of this seller that authorized the app."""
     app, generation = signed_app(request, call)
@@ -268,7 +292,7 @@ def authorized_shops(request, call: Call):
     return answer({"shops": found.shops_now(time.time())})
 
 
-@open_api("DELETE")
+@open_api("DELETE", endpoint=endpoints.DEAUTHORIZE_SHOP)
 def deauthorize_shop(request, call: Call):
     """DELETE /authorization/202403/shops?shop_cipher=…: end a shop's authorization."""
     app, _generation = signed_app(request, call)

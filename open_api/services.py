@@ -80,6 +80,11 @@ class ErrorCode(IntEnum):
     ACCESS_TOKEN_EXPIRED = 36009004
     ACCESS_TOKEN_REVOKED = 36009005
     SHOP_NOT_AUTHORIZED = 36009006
+    # The app calls from an address outside its IP allow-list.
+    IP_NOT_ALLOWED = 36009007
+    # The seller did not grant (or the app no longer holds) the endpoint's scope; TikTok
+    # Shop's own code for it, which clients already handle.
+    SCOPE_NOT_GRANTED = 105005
     NOT_FOUND = 36000404
     METHOD_NOT_ALLOWED = 36000405
     TOO_MANY_REQUESTS = 36000429

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "compliance",
     "apps_services",
     "open_api",
+    "console",
     "referrals",
     "sellers",
     "demo",
@@ -411,16 +412,12 @@ for _rate_setting in (
 MFA_SUPPORTED_TYPES, MFA_TOTP_ISSUER = ["totp", "recovery_codes"], "Partner Center"
 REQUIRE_STAFF_MFA = env_bool("REQUIRE_STAFF_MFA", not DEBUG)  # /admin/ needs 2FA (README)
 ACCOUNT_RATE_LIMITS["login_failed"] = f"{LOGIN_FAILURES_PER_ACCOUNT}/key"  # wrong 2FA codes
-LOGIN_REDIRECT_URL = "accounts:dashboard"
-LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL, LOGIN_URL = "accounts:dashboard", "account_login"
 
 # SPEC §1.5: verification codes for changing email, phone or password.
-VERIFICATION_CODE_TTL_SECONDS = 10 * 60
-VERIFICATION_CODE_MAX_ATTEMPTS = 5
+VERIFICATION_CODE_TTL_SECONDS, VERIFICATION_CODE_MAX_ATTEMPTS = 10 * 60, 5
 VERIFICATION_CODES_PER_HOUR = 5
-
-PHONENUMBER_DB_FORMAT = "E164"
-PHONENUMBER_DEFAULT_FORMAT = "E164"
+PHONENUMBER_DB_FORMAT = PHONENUMBER_DEFAULT_FORMAT = "E164"
 
 # SPEC §6: the Seller Center implementation; production can name an HTTP client here.
 SELLER_DIRECTORY = os.environ.get("SELLER_DIRECTORY", "sellers.directory.LocalSellerDirectory")
@@ -446,6 +443,9 @@ WEBHOOK_RETRY_DELAYS = [120, 1800, 3 * 3600, 12 * 3600]
 # A delivery claimed longer ago than this, with no attempt logged, was held by a worker that
 # died mid-send: the sweep takes it over.
 WEBHOOK_CLAIM_STALE_SECONDS = int(os.environ.get("WEBHOOK_CLAIM_STALE_SECONDS", "120"))
+# The developer console: days the API call log keeps, test shops per developer account.
+API_CALL_LOG_DAYS = int(os.environ.get("API_CALL_LOG_DAYS", "7"))
+TEST_SHOPS_PER_DEVELOPER = 5
 
 # --- Shop registration referrals (SPEC §5) ----------------------------------------------
 # "redis": a click is counted in Redis and flushed to the database by Celery beat, so the

@@ -69,6 +69,8 @@ urlpatterns = [
     # SPEC §4.7-4.9: the seller authorization link and the Open API at the paths TikTok Shop
     # publishes, and the Open API's pages under apps/ and seller/.
     path("", include("open_api.urls")),
+    # The developer console: an app's test shops, API testing tool, call log, scopes…
+    path("apps/", include("console.urls")),
     # The partner pages (referrals/…) and the public short link r/<token> (SPEC §5).
     path("", include("referrals.urls")),
     # SPEC §8.2: My Account › Team members, before the accounts pages' catch-alls.

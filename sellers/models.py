@@ -7,6 +7,7 @@ Seller Center is an external system. The rest of the portal reaches these tables
 import secrets
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.db.models.functions import Lower
@@ -70,6 +71,10 @@ SHOP_LABELS = {"local": _("Local seller"), "cross_border": _("Cross-border selle
 
 
 class SellerAccountQuerySet(models.QuerySet["SellerAccount"]):
+    def real(self):
+        """Real sellers: not a developer's sandbox test account."""
+        return self.filter(test_owner=None)
+
     def by_login(self, login: str):
         """Accounts whose login is `login`: an email (any case) or a phone in E.164."""
         login = (login or "").strip()
@@ -95,6 +100,16 @@ class SellerAccount(models.Model):
         _("KYC/KYB status"), max_length=8, choices=KycStatus.choices, default=KycStatus.PENDING
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A sandbox test account: made by a developer on the developer console, it may authorize
+    # that developer's apps only and never counts as a real seller anywhere. Null: real.
+    test_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="test_seller_accounts",
+        verbose_name=_("test account of"),
+    )
 
     objects = SellerAccountQuerySet.as_manager()
 
@@ -131,6 +146,10 @@ class SellerAccount(models.Model):
     @property
     def kyc_passed(self) -> bool:
         return self.kyc_status == KycStatus.PASSED
+
+    @property
+    def is_test(self) -> bool:
+        return self.test_owner_id is not None
 
 
 def new_cipher() -> str:

@@ -1,5 +1,5 @@
-"""Seller authorization and the Open API (SPEC §4.7-4.9): authorizations, auth codes,
-tokens and the webhook outbox. The tables keep the names they had in apps_services."""
+"""Seller authorization and the Open API (SPEC §4.7-4.9): authorizations, auth codes and
+tokens. The tables keep the names they had in apps_services."""
 
 import hashlib
 import json
@@ -10,13 +10,15 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps_services import credentials
 from apps_services.models import App
 from sellers.models import SellerType
+
+from .webhooks import WebhookDelivery
 
 # --- Seller authorization and the Open API (SPEC §4.7-4.9) ---------------------------------
 # Protocol facts (TikTok Shop's public Open API), not knobs: a developer's integration
@@ -382,179 +384,3 @@ class RefreshToken(IssuedToken):
 
 
 # --- Webhooks (SPEC §4.9): an outbox, like onboarding.Notification --------------------------
-
-
-class WebhookDeliveryQuerySet(models.QuerySet["WebhookDelivery"]):
-    def claimable(self):
-        """Pending, due, and not held by a live worker (a claim older than
-        WEBHOOK_CLAIM_STALE_SECONDS belongs to a worker that died mid-send)."""
-        now = timezone.now()
-        stale = now - timedelta(seconds=settings.WEBHOOK_CLAIM_STALE_SECONDS)
-        return self.filter(state=WebhookDelivery.State.PENDING, next_attempt_at__lte=now).filter(
-            models.Q(claimed_at=None) | models.Q(claimed_at__lt=stale)
-        )
-
-
-class WebhookDelivery(models.Model):
-    """One event for one app's Webhook URL. The body is serialized once, at creation, so
-    every attempt and every redelivery sends (and signs) the very same bytes."""
-
-    class EventType(models.IntegerChoices):
-        SELLER_DEAUTHORIZATION = 6, _("Seller deauthorization")
-        UPCOMING_AUTHORIZATION_EXPIRATION = 7, _("Upcoming authorization expiration")
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SUCCEEDED = "succeeded", _("Delivered")
-        GIVEN_UP = "given_up", _("Given up")
-
-    app = models.ForeignKey(App, on_delete=models.PROTECT, related_name="webhook_deliveries")
-    event_type = models.PositiveSmallIntegerField(choices=EventType.choices)
-    notification_id = models.CharField(max_length=40, unique=True)
-    shop_id = models.CharField(max_length=32)
-    body = models.TextField()
-    is_test = models.BooleanField(default=False)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text=_("Failed attempts in the current round of the retry schedule.")
-    )
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-
-    objects = WebhookDeliveryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        db_table = "apps_services_webhookdelivery"
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
-        indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=models.Q(state="pending"),
-                name="apps_webhook_outbox",
-            ),
-            models.Index(fields=["app", "-created_at"], name="apps_webhook_log"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_event_type_display()} {self.notification_id}"
-
-    @classmethod
-    def enqueue(
-        cls, *, app: App, event_type: int, shop_id: str, data: dict, is_test: bool = False
-    ) -> "WebhookDelivery | None":
-        """Write the event for `app` to the outbox. None when the app has no Webhook URL:
-        there is nobody to tell. The caller queues the delivery on commit
-        (`services.queue_on_commit`); a row nobody queued is sent by the minute's sweep."""
-        if not app.webhook_url:
-            return None
-        notification_id = f"{secrets.randbelow(10**18):018d}{secrets.randbelow(10):d}"
-        payload = {
-            "type": int(event_type),
-            "tts_notification_id": notification_id,
-            "shop_id": shop_id,
-            "timestamp": int(timezone.now().timestamp()),
-            "data": data,
-        }
-        delivery = cls.objects.create(
-            app=app,
-            event_type=event_type,
-            notification_id=notification_id,
-            shop_id=shop_id,
-            body=json.dumps(payload, separators=(",", ":")),
-            is_test=is_test,
-            next_attempt_at=timezone.now(),
-        )
-        return delivery
-
-    @classmethod
-    def claim(cls, pk: int, *, due=None):
-        """Take a due delivery for one attempt; the claim time is returned as the proof of
-        ownership that `record_attempt` checks, or None when another worker holds it.
-
-        With `due` (the attempt time a task was queued for), only that attempt is claimed:
-        a late copy of the task finds the time moved on and does nothing."""
-        now = timezone.now()
-        rows = cls.objects.claimable().filter(pk=pk)
-        if due is not None:
-            rows = rows.filter(next_attempt_at=due)
-        return now if rows.update(claimed_at=now) else None
-
-    def record_attempt(self, *, claimed_at, outcome) -> None:
-        """Log the attempt and move the delivery along the retry schedule."""
-        delays = settings.WEBHOOK_RETRY_DELAYS
-        now = timezone.now()
-        with transaction.atomic():
-            WebhookAttempt.objects.create(
-                delivery=self,
-                number=self.attempt_log.count() + 1,
-                at=now,
-                url=outcome.url[:500],
-                status_code=outcome.status_code,
-                latency_ms=outcome.latency_ms,
-                response_excerpt=outcome.excerpt[:500],
-                error=outcome.error[:255],
-                succeeded=outcome.ok,
-            )
-            owned = WebhookDelivery.objects.filter(pk=self.pk, claimed_at=claimed_at)
-            if outcome.ok:
-                owned.update(
-                    state=self.State.SUCCEEDED, delivered_at=now, claimed_at=None,
-                    next_attempt_at=None,
-                )  # fmt: skip
-                return
-            failures = self.attempts + 1
-            if failures > len(delays):
-                owned.update(
-                    state=self.State.GIVEN_UP, attempts=failures, claimed_at=None,
-                    next_attempt_at=None,
-                )  # fmt: skip
-            else:
-                owned.update(
-                    attempts=failures,
-                    claimed_at=None,
-                    next_attempt_at=now + timedelta(seconds=delays[failures - 1]),
-                )
-
-    def redeliver(self) -> None:
-        """Start the retry schedule again, now (the developer's "Redeliver"). The caller
-        queues the attempt on commit."""
-        WebhookDelivery.objects.filter(pk=self.pk).update(
-            state=self.State.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None
-        )
-
-    def status_badge(self) -> str:
-        badges: dict[str, str] = {
-            self.State.PENDING: "badge-warn",
-            self.State.SUCCEEDED: "badge-ok",
-            self.State.GIVEN_UP: "badge-err",
-        }
-        return badges[self.state]
-
-
-class WebhookAttempt(models.Model):
-    """The delivery log the developer reads: one row per HTTP attempt."""
-
-    delivery = models.ForeignKey(
-        WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log"
-    )
-    number = models.PositiveSmallIntegerField()
-    at = models.DateTimeField(default=timezone.now)
-    url = models.CharField(max_length=500)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    latency_ms = models.PositiveIntegerField(default=0)
-    response_excerpt = models.CharField(max_length=500, blank=True)
-    error = models.CharField(max_length=255, blank=True)
-    succeeded = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["delivery", "number"]
-        db_table = "apps_services_webhookattempt"
-        verbose_name = _("webhook attempt")
-        verbose_name_plural = _("webhook attempts")
-
-    def __str__(self) -> str:
-        return f"{self.delivery_id} #{self.number}"
