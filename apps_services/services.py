@@ -87,7 +87,8 @@ def verify_seller_developer(*, user: User, login: str, password: str) -> SellerB
 
     directory = get_directory()
     account = directory.find_account(login)
-    if account is None:
+    # A developer's sandbox test account is no seller to verify as (SPEC §9.1).
+    if account is None or account.is_test:
         raise ValidationError(NO_SELLER_ACCOUNT, code="no_seller_account")
     if not directory.check_password(account.id, password):
         throttle.hit(**failures)

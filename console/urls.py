@@ -1,7 +1,22 @@
 """The developer console's pages, under each app's path (apps/<pk>/…)."""
 
-from django.urls import path  # noqa: F401  (each page adds its routes below)
+from django.urls import path
+
+from .views import test_shops
 
 app_name = "console"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<int:pk>/test-shops/", test_shops.test_shops, name="test-shops"),
+    path("<int:pk>/test-shops/new/", test_shops.test_shop_create, name="test-shop-create"),
+    path(
+        "<int:pk>/test-shops/<int:test_shop_id>/delete/",
+        test_shops.test_shop_delete,
+        name="test-shop-delete",
+    ),
+    path(
+        "<int:pk>/test-shops/<int:test_shop_id>/authorize/",
+        test_shops.test_shop_authorize,
+        name="test-shop-authorize",
+    ),
+]

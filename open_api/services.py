@@ -118,12 +118,13 @@ class TokenGrant:
     authorization: Authorization | GrantedAuthorization
 
 
-def app_refusal(app: App) -> str | None:
+def app_refusal(app: App, *, sandbox: bool = False) -> str | None:
     """Why sellers cannot authorize `app` right now (SPEC §4.7, §2.3, §3.14), in words a
-    seller understands; None when they can."""
+    seller understands; None when they can. `sandbox`: the seller is a test account of the
+    app's developer, who may try an app before it is published (SPEC §9.1)."""
     if app.is_deactivated:
         return str(_("This app has been deactivated and can no longer be authorized."))
-    if app.state != AppState.PUBLISHED:
+    if app.state != AppState.PUBLISHED and not sandbox:
         return str(_("This app is not published yet, so it cannot be authorized."))
     if app.category.discontinued:
         return str(_("This app's service category is discontinued: new authorizations are closed."))
@@ -138,16 +139,22 @@ def authorization_refusal(*, app: App, seller_account_id: str, shop_id: str | No
     """Why this seller (and shop) may not authorize `app`, or None (SPEC §4.7).
 
     A custom app of a seller in-house developer may be authorized by that developer's own
-    shop only: any other shop gets "Authorization failed".
+    shop only: any other shop gets "Authorization failed". A developer's sandbox test
+    account may authorize that developer's apps (published or not) and no one else's.
     """
-    refusal = app_refusal(app)
+    directory = get_directory()
+    account = directory.get_account(seller_account_id)
+    # A sandbox test account authorizes its developer's apps only (SPEC §9.1).
+    sandbox = account is not None and account.test_owner_id == app.owner_id
+    refusal = app_refusal(app, sandbox=sandbox)
     if refusal:
         return refusal
-    directory = get_directory()
+    if account is not None and account.is_test and not sandbox:
+        return str(AUTHORIZATION_FAILED)
     if not directory.kyc_passed(seller_account_id):
         return str(_("Your Seller Center account has not passed KYC/KYB review yet."))
     shops = {shop.shop_id for shop in directory.list_shops(seller_account_id)}
-    if app.is_seller_developer_app:
+    if app.is_seller_developer_app and not sandbox:
         binding = SellerBinding.objects.filter(partner_id=app.owner_id).first()
         shops &= {binding.own_shop_id} if binding and binding.own_shop_id else set()
     if not shops or (shop_id is not None and shop_id not in shops):

@@ -72,11 +72,14 @@ def authorize(request):
             "message": _("This authorization link is not valid."),
         }
         return render(request, "open_api/authorize_refused.html", context, status=404)
-    refusal = services.app_refusal(app)
+    seller = current_seller(request)
+    # The developer's own test account may try the app before it is published (SPEC §9.1);
+    # authorization_refusal below asks Seller Center again.
+    sandbox = seller is not None and seller.get("test_owner_id") == app.owner_id
+    refusal = services.app_refusal(app, sandbox=sandbox)
     if refusal:
         context = {"title": _("Authorization unavailable"), "message": refusal, "app": app}
         return render(request, "open_api/authorize_refused.html", context, status=403)
-    seller = current_seller(request)
     if seller is None:
         return _login_redirect(request)
 
@@ -192,11 +195,15 @@ def app_authorizations(request, pk):
     """The shops that authorized the app, with expiry, and Deauthorize."""
     app = _owned_app(request, pk)
     authorizations = app.authorizations.order_by("revoked_at", "-authorized_at")
-    return render(
-        request,
-        "open_api/app_authorizations.html",
-        {"app": app, "authorizations": authorizations, "may": app_permissions(request.user)},
-    )
+    # The developer's sandbox test shops are marked TEST (SPEC §9.1).
+    test_accounts = {t.account_id for t in get_directory().list_test_shops(app.owner_id)}
+    context = {
+        "app": app,
+        "authorizations": authorizations,
+        "test_accounts": test_accounts,
+        "may": app_permissions(request.user),
+    }
+    return render(request, "open_api/app_authorizations.html", context)
 
 
 @login_required

@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.permissions import Module, ensure
 from categories.models import Market, Region, ServiceCategory
 from reviews import services as reviews
+from sellers.directory import get_directory
 from sellers.models import SellerType
 
 from . import tracking
@@ -153,6 +154,10 @@ def attribute_signup(*, token: str, seller_account_id: str) -> ReferralSignup | 
     """
     link = active_link(token)
     if link is None:
+        return None
+    # A developer's sandbox test account is never a seller to credit (SPEC §9.1).
+    account = get_directory().get_account(str(seller_account_id))
+    if account is not None and account.is_test:
         return None
     try:
         with transaction.atomic():

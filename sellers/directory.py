@@ -7,12 +7,14 @@ implements the same `SellerDirectory` protocol.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
+from . import services
 from .models import KycStatus, SellerAccount, SellerType, Shop
 
 
@@ -28,10 +30,17 @@ class SellerAccountInfo:
     name: str
     region: str
     kyc_status: str
+    # A developer's sandbox test account (the developer's Partner Center account id): it
+    # may authorize that developer's apps only and never counts as a real seller.
+    test_owner_id: int | None = None
 
     @property
     def kyc_passed(self) -> bool:
         return self.kyc_status == KycStatus.PASSED
+
+    @property
+    def is_test(self) -> bool:
+        return self.test_owner_id is not None
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,17 @@ class ShopInfo:
     region: str
     seller_type: str
     cipher: str
+    is_test: bool = False
+
+
+@dataclass(frozen=True)
+class TestShopInfo:
+    """A developer's sandbox test account and its one shop."""
+
+    account_id: str
+    login: str
+    shop: ShopInfo
+    created_at: datetime
 
 
 class SellerDirectory(Protocol):
@@ -69,6 +89,23 @@ class SellerDirectory(Protocol):
         """Register a new seller; raise SellerAlreadyExists if the login is taken."""
         ...
 
+    def get_account(self, account_id: str) -> SellerAccountInfo | None: ...
+
+    def list_test_shops(self, owner_id: int) -> list[TestShopInfo]:
+        """The sandbox test accounts (with their shop) of a developer account, oldest first."""
+        ...
+
+    def create_test_shop(
+        self, *, owner_id: int, name: str, market: str, seller_type: str
+    ) -> tuple[TestShopInfo, str]:
+        """A new KYC-passed test account with one shop; returns it and its password (the
+        only time the password is told)."""
+        ...
+
+    def delete_test_shop(self, *, owner_id: int, account_id: str) -> bool:
+        """Delete one of the developer's test accounts with its shop; False if none."""
+        ...
+
 
 def _account_info(account: SellerAccount) -> SellerAccountInfo:
     return SellerAccountInfo(
@@ -78,6 +115,7 @@ def _account_info(account: SellerAccount) -> SellerAccountInfo:
         name=account.name,
         region=account.region,
         kyc_status=account.kyc_status,
+        test_owner_id=account.test_owner_id,
     )
 
 
@@ -88,6 +126,16 @@ def _shop_info(shop: Shop) -> ShopInfo:
         region=shop.region,
         seller_type=SellerType.from_shop_value(shop.seller_type).shop_value,
         cipher=shop.cipher,
+        is_test=shop.is_test,
+    )
+
+
+def _test_shop_info(shop: Shop) -> TestShopInfo:
+    return TestShopInfo(
+        account_id=str(shop.account_id),
+        login=shop.account.email or "",
+        shop=_shop_info(shop),
+        created_at=shop.account.created_at,
     )
 
 
@@ -112,7 +160,9 @@ class LocalSellerDirectory:
         return account is not None and account.kyc_passed
 
     def list_shops(self, account_id: str) -> list[ShopInfo]:
-        shops = Shop.objects.filter(account_id=int(account_id)) if str(account_id).isdigit() else []
+        if not str(account_id).isdigit():
+            return []
+        shops = Shop.objects.filter(account_id=int(account_id)).select_related("account")
         return [_shop_info(shop) for shop in shops]
 
     def create_seller(
@@ -139,6 +189,32 @@ class LocalSellerDirectory:
         except IntegrityError as exc:
             raise SellerAlreadyExists(email or phone) from exc
         return _account_info(account)
+
+    def get_account(self, account_id: str) -> SellerAccountInfo | None:
+        account = self._get(account_id)
+        return _account_info(account) if account else None
+
+    def list_test_shops(self, owner_id: int) -> list[TestShopInfo]:
+        shops = (
+            Shop.objects.filter(account__test_owner_id=owner_id)
+            .select_related("account")
+            .order_by("account__created_at", "account_id", "pk")
+        )
+        return [_test_shop_info(shop) for shop in shops]
+
+    def create_test_shop(
+        self, *, owner_id: int, name: str, market: str, seller_type: str
+    ) -> tuple[TestShopInfo, str]:
+        shop, password = services.create_test_account(
+            owner_id=owner_id, name=name, market=market.upper(), seller_type=seller_type
+        )
+        return _test_shop_info(shop), password
+
+    def delete_test_shop(self, *, owner_id: int, account_id: str) -> bool:
+        if not str(account_id).isdigit():
+            return False
+        deleted, _ = SellerAccount.objects.tests_of(owner_id).filter(pk=int(account_id)).delete()
+        return deleted > 0
 
 
 def get_directory() -> SellerDirectory:

@@ -6,7 +6,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from .models import KycStatus, SellerAccount, SellerType
+from .models import KycStatus, SellerAccount, SellerType, is_test_login
 
 # The markets Seller Center opens shops in (two-letter codes, as it stores them). Seller
 # Center is another system with its own list; tests/sellers checks it matches the catalog's.
@@ -139,6 +139,13 @@ class SellerSignupForm(forms.Form):
     def __init__(self, *args, regions, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["region"]).choices = regions
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if is_test_login(email):
+            # The sandbox's own domain: a real seller's login is never there.
+            raise forms.ValidationError(_("Use your own email address."))
+        return email
 
     def clean_password(self):
         password = self.cleaned_data["password"]

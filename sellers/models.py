@@ -70,10 +70,23 @@ class SellerType(models.TextChoices):
 SHOP_LABELS = {"local": _("Local seller"), "cross_border": _("Cross-border seller")}
 
 
+# The login domain of sandbox test accounts: `.invalid` is reserved (RFC 2606), so no real
+# seller can ever own an address there, and sign-up refuses it.
+TEST_LOGIN_DOMAIN = "sandbox.invalid"
+
+
+def is_test_login(login: str) -> bool:
+    return (login or "").strip().lower().endswith(f"@{TEST_LOGIN_DOMAIN}")
+
+
 class SellerAccountQuerySet(models.QuerySet["SellerAccount"]):
     def real(self):
         """Real sellers: not a developer's sandbox test account."""
         return self.filter(test_owner=None)
+
+    def tests_of(self, owner_id: int):
+        """The sandbox test accounts of one developer account, oldest first."""
+        return self.filter(test_owner_id=owner_id).order_by("created_at", "pk")
 
     def by_login(self, login: str):
         """Accounts whose login is `login`: an email (any case) or a phone in E.164."""
@@ -186,3 +199,8 @@ class Shop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.shop_id})"
+
+    @property
+    def is_test(self) -> bool:
+        """A sandbox test shop: its account is a developer's test account."""
+        return self.account.is_test

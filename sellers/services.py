@@ -1,5 +1,6 @@
 """Ops actions on the local Seller Center directory (the import command's row logic)."""
 
+import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -7,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from phonenumber_field.phonenumber import PhoneNumber
 
-from .models import KycStatus, SellerAccount, Shop
+from .models import TEST_LOGIN_DOMAIN, KycStatus, SellerAccount, SellerType, Shop
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,39 @@ def import_seller_row(
     return ImportOutcome(
         account=account, account_created=account_created, shop_created=shop_created
     )
+
+
+def _new_test_shop_id() -> str:
+    # Shop ids are digit strings; test shops start with 9 (real ones with 7), so a glance
+    # at an id in a log tells them apart.
+    return f"9{secrets.randbelow(10**17):017d}"
+
+
+@transaction.atomic
+def create_test_account(
+    *, owner_id: int, name: str, market: str, seller_type: str
+) -> tuple[Shop, str]:
+    """A developer's sandbox test account: a KYC-passed seller with one shop in `market`,
+    its login a generated address on the reserved test domain and its password generated
+    too. Returns the shop and the password, which only the caller sees (it is stored
+    hashed)."""
+    password = secrets.token_urlsafe(18)
+    cross_border = seller_type == SellerType.CROSS_BORDER.shop_value
+    account = SellerAccount(
+        email=f"test-{secrets.token_hex(6)}@{TEST_LOGIN_DOMAIN}",
+        name=name,
+        # A cross-border seller is based outside the market it sells in.
+        region="CN" if cross_border else market,
+        kyc_status=KycStatus.PASSED,
+        test_owner_id=owner_id,
+    )
+    account.set_password(password)
+    account.save()
+    shop = Shop.objects.create(
+        account=account,
+        shop_id=_new_test_shop_id(),
+        name=name,
+        region=market,
+        seller_type=seller_type,
+    )
+    return shop, password

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from partner_center.throttle import FailedLogins
 
-from .directory import get_directory
+from .directory import SellerAccountInfo, get_directory
 from .forms import SellerLoginForm
 
 SESSION_KEY = "seller_center_account"
@@ -26,8 +26,22 @@ TOO_MANY_WRONG_PASSWORDS = gettext_lazy("Too many wrong passwords. Try again in 
 
 
 def current_seller(request) -> dict | None:
-    """{"id", "name", "region", "login"} of the seller logged in to the stand-in, or None."""
+    """{"id", "name", "region", "login", "test_owner_id"} of the seller logged in to the
+    stand-in, or None. `test_owner_id`: the developer account whose sandbox test account
+    this is, None for a real seller."""
     return request.session.get(SESSION_KEY)
+
+
+def sign_in(request, account: SellerAccountInfo) -> None:
+    """Log `account` in to the stand-in, in this browser's session."""
+    request.session.cycle_key()  # a new session id at every login
+    request.session[SESSION_KEY] = {
+        "id": account.id,
+        "name": account.name,
+        "region": account.region,
+        "login": account.email or account.phone,
+        "test_owner_id": account.test_owner_id,
+    }
 
 
 @never_cache
@@ -62,13 +76,7 @@ def seller_login(request):
                     else _("The login or the password is incorrect."),
                 )
         if account is not None:
-            request.session.cycle_key()  # a new session id at every login
-            request.session[SESSION_KEY] = {
-                "id": account.id,
-                "name": account.name,
-                "region": account.region,
-                "login": account.email or account.phone,
-            }
+            sign_in(request, account)
             # The stand-in's home is the seller's authorizations page (open_api.views).
             return redirect(next_url or "open_api:authorization-list")
     return render(request, "sellers/login.html", {"form": form, "next": next_url})

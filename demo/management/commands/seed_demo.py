@@ -40,7 +40,9 @@ class Command(BaseCommand):
                 "  (REQUIRE_STAFF_MFA is on: the reviewer activates an authenticator app at "
                 f"{base_url}/my-account/security/ before the admin opens)"
             )
-        self.stdout.write("Logins (Partner Center, except `seller`: Seller Center stand-in):")
+        self.stdout.write(
+            "Logins (Partner Center, except `seller` and `test_shop`: Seller Center stand-in):"
+        )
         for key, value in result.items():
             if isinstance(value, dict) and "password" in value:
                 login = value.get("email") or value.get("login")
