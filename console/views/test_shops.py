@@ -1,7 +1,6 @@
 """SPEC §9.1: an app's Test shops tab: the developer's sandbox test shops, made, deleted
 and used to authorize the app through the real consent page (open_api.sandbox)."""
 
-import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -127,5 +126,7 @@ def test_shop_authorize(request, pk, test_shop_id):
         messages.error(request, str(exc))
         return redirect("console:test-shops", pk=app.pk)
     sign_in(request, account)
-    query = urlencode({"service_id": app.service_id, "state": f"sandbox-{secrets.token_hex(4)}"})
+    # The state names the test shop: the developer's callback can tell which one consented.
+    state = f"test-shop-{test_shop.shop.shop_id}"
+    query = urlencode({"service_id": app.service_id, "state": state})
     return redirect(f"{reverse('open_api:authorize')}?{query}")

@@ -51,7 +51,7 @@ BROKEN_SUMMARY_LINKS = """() => [...document.querySelectorAll('.error-summary a[
 @dataclass(frozen=True)
 class Page:
     name: str
-    who: str  # anonymous | agency | developer | shop | seller | reviewer
+    who: str  # anonymous | agency | developer | shop | seller | test_seller | reviewer
     url: str  # formatted with the ids in `demo_data`
     # Steps run in the browser before the audit, e.g. to show a form's errors.
     submit: str | None = None
@@ -133,6 +133,20 @@ PAGES = [
     Page("app-deactivate", "developer", "/apps/{app}/deactivate/"),
     Page("app-authorizations", "developer", "/apps/{app}/authorizations/"),
     Page("app-webhooks", "developer", "/apps/{app}/webhooks/"),
+    Page("app-test-shops", "developer", "/apps/{app}/test-shops/"),
+    Page(
+        "app-test-shop-created",
+        "developer",
+        "/apps/{app}/test-shops/",
+        submit="form[action$='/test-shops/new/'] button",
+        fill={"input[name=name]": "Sandbox Store"},
+    ),
+    Page(
+        "app-test-shop-errors",
+        "developer",
+        "/apps/{app}/test-shops/",
+        submit="form[action$='/test-shops/new/'] button",
+    ),
     Page("seller-verification", "developer", "/apps/seller-verification/"),
     Page("compliance", "developer", "/onboarding/compliance/"),
     Page("security-review", "developer", "/onboarding/compliance/security-review/"),
@@ -154,6 +168,7 @@ PAGES = [
     Page("seller-consent", "seller", "/open/authorize?service_id={service_id}&state=a11y"),
     Page("seller-authorizations", "seller", "/seller/authorizations/"),
     Page("seller-authorize-refused", "seller", "/open/authorize?service_id=unknown"),
+    Page("test-seller-consent", "test_seller", "/open/authorize?service_id={service_id}&state=a"),
     Page("seller-referral-start", "anonymous", "/seller/start/?ref={ref}"),
     Page("seller-referral-signup", "anonymous", "/seller/start/signup/?ref={ref}"),
     Page("seller-referral-welcome", "anonymous", "/seller/start/welcome/"),
@@ -212,6 +227,7 @@ def demo_data(settings):
         contact_email=USERS["shop"],
     )
     agency = Application.objects.filter(user__email=USERS["agency"])
+    test_seller = SellerAccount.objects.get(email=result["test_shop"]["login"])
     return {
         "rejected": agency.get(state=State.REJECTED).pk,
         "pending": agency.filter(state=State.PENDING_REVIEW).first().pk,
@@ -227,6 +243,13 @@ def demo_data(settings):
             "region": seller.region,
             "login": seller.email,
         },
+        "test_seller": {
+            "id": str(test_seller.pk),
+            "name": test_seller.name,
+            "region": test_seller.region,
+            "login": test_seller.email,
+            "test_owner_id": test_seller.test_owner_id,
+        },
     }
 
 
@@ -240,10 +263,10 @@ def logged_in(user: User) -> str:
 def session_cookie(who: str, data: dict) -> str | None:
     if who == "anonymous":
         return None
-    if who == "seller":
+    if who in ("seller", "test_seller"):
         # The Seller Center stand-in keeps its seller under its own session key.
         store = import_module(django_settings.SESSION_ENGINE).SessionStore()
-        store[SESSION_KEY] = data["seller"]
+        store[SESSION_KEY] = data[who]
         store.create()
         return store.session_key
     return logged_in(User.objects.get(email=USERS[who]))

@@ -28,6 +28,7 @@ WRITE_NAMESPACES = {
     "apps_services",
     "open_api",
     "referrals",
+    "console",
 }
 # The only views a blacklisted account may still post to: they change how it reads, not
 # what it owns, or they act for the seller signed in to the Seller Center stand-in.
@@ -182,7 +183,7 @@ def test_every_write_url_refuses_a_blacklisted_account_and_changes_nothing(
     # App URLs take the app's id rather than the application's.
     urls = [
         (name, path.replace(f"/apps/{ids['pk']}/", f"/apps/{app.pk}/"))
-        if name.startswith(("apps_services:", "open_api:app-"))
+        if name.startswith(("apps_services:", "open_api:app-", "console:"))
         else (name, path)
         for name, path in urls
     ]

@@ -228,7 +228,8 @@ def test_a_test_shop_authorizes_its_developers_unpublished_app_on_the_consent_pa
     # then
     assert answer.status_code == 302
     assert answer["Location"].startswith("https://alice.example/callback?code=")
-    assert parse_qs(urlsplit(answer["Location"]).query)["state"][0].startswith("sandbox-")
+    state = parse_qs(urlsplit(answer["Location"]).query)["state"][0]
+    assert state == f"test-shop-{test_shop.test_shop.shop.shop_id}"
     authorization = Authorization.objects.get(app=draft_app)
     assert authorization.shop_id == test_shop.test_shop.shop.shop_id
     assert authorization.seller_account_id == test_shop.test_shop.account_id

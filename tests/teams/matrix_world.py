@@ -25,6 +25,7 @@ from demo.seed.accounts import ensure_reviewers_group
 from notifications.models import Notification
 from onboarding import services as onboarding
 from onboarding.models import Application, CompanyEntity
+from open_api import sandbox
 from open_api.models import Authorization, WebhookDelivery
 from referrals.models import ShopRegistrationService
 from sellers.models import SellerType
@@ -55,6 +56,7 @@ class Holdings:
     invitation: Invitation
     spare_role: Role
     appeal: Appeal
+    test_shop_id: str = ""  # a sandbox test shop's account id (SPEC §9.1)
     secrets: list[str] = field(default_factory=list)
 
     def shown_in(self, module: str | None) -> list[str]:
@@ -152,6 +154,7 @@ def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
     invitation.new_token()
     invitation.save()
     spare_role = Role.objects.create(account=user, name=f"{prefix} spare role", permissions={})
+    test_shop = sandbox.create_test_shop(app_id=app.pk, by=user, name=f"{prefix} Test Shop")
     # An appeal decided in the past (with its document): blacklisted, appealed, lifted.
     user.blacklist(by=reviewer, reason="Three rejected security forms.")
     appeal = compliance.file_appeal(
@@ -176,6 +179,7 @@ def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
         invitation=invitation,
         spare_role=spare_role,
         appeal=appeal,
+        test_shop_id=test_shop.test_shop.account_id,
         secrets=[
             app.name,
             app.app_key,
