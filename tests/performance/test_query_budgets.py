@@ -325,7 +325,7 @@ PAGES = {
         lambda w: f"/apps/{w.app.pk}/authorizations/",
         "alice",
         "grow_authorizations",
-        6,
+        7,  # + the account's test shops, marked TEST
     ),
     "app webhook log": (lambda w: f"/apps/{w.app.pk}/webhooks/", "alice", "grow_webhooks", 7),
     "referral services": (lambda w: "/referrals/", "alice", "grow_services", 7),
