@@ -52,6 +52,10 @@ class ShopInfo:
     cipher: str
     is_test: bool = False
 
+    @property
+    def seller_type_label(self):
+        return SellerType.from_shop_value(self.seller_type).shop_label
+
 
 @dataclass(frozen=True)
 class TestShopInfo:

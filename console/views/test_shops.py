@@ -39,7 +39,7 @@ def _owned_test_shop(request, test_shop_id):
     return test_shop
 
 
-def _page(request, app: App, form: TestShopForm, status: int = 200):
+def _page(request, app: App, form: TestShopForm):
     test_shops = sandbox.test_shops_of(request.user.holder)
     authorized = set(
         Authorization.objects.active()
@@ -55,7 +55,7 @@ def _page(request, app: App, form: TestShopForm, status: int = 200):
         "refusal": sandbox.authorize_refusal(app),
         "may": app_permissions(request.user),
     }
-    return render(request, "console/test_shops.html", context, status=status)
+    return render(request, "console/test_shops.html", context)
 
 
 @login_required
