@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import signing
 
-SECRET_PLACEHOLDER = "{app_secret}"
+SECRET_PLACEHOLDER = "{app_secret}"  # noqa: S105  (a placeholder, no secret)
 REQUIRED = ("app_key", "timestamp", "sign")
 HEX = re.compile(r"[0-9a-fA-F]+")
 # A version segment of a path: /authorization/202309/shops.
@@ -40,8 +40,8 @@ class Kind(StrEnum):
     SIGN_NOT_HEX = "sign_not_hex"
     SIGN_WRONG_LENGTH = "sign_wrong_length"
     SIGN_UPPERCASE = "sign_uppercase"
-    PREVIOUS_SECRET_IN_GRACE = "previous_secret_in_grace"
-    PREVIOUS_SECRET_EXPIRED = "previous_secret_expired"
+    PREVIOUS_SECRET_IN_GRACE = "previous_secret_in_grace"  # noqa: S105
+    PREVIOUS_SECRET_EXPIRED = "previous_secret_expired"  # noqa: S105
     UNSIGNED_PARAMETER_SIGNED = "unsigned_parameter_signed"
     PARAMETER_LEFT_OUT = "parameter_left_out"
     NOT_SORTED = "not_sorted"
@@ -50,7 +50,7 @@ class Kind(StrEnum):
     BODY_OMITTED = "body_omitted"
     MULTIPART_BODY_SIGNED = "multipart_body_signed"
     DIFFERENT_PATH = "different_path"
-    SECRET_NOT_WRAPPED = "secret_not_wrapped"
+    SECRET_NOT_WRAPPED = "secret_not_wrapped"  # noqa: S105
     PLAIN_SHA256 = "plain_sha256"
     SIGNATURE_MISMATCH = "signature_mismatch"
 
