@@ -2,6 +2,15 @@
 
 from django.urls import path  # noqa: F401  (each page adds its routes below)
 
+from .views import signature_debugger, testing_tool
+
 app_name = "console"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("<int:pk>/api-testing/", testing_tool.api_testing, name="api-testing"),
+    path(
+        "<int:pk>/signature-debugger/",
+        signature_debugger.signature_debugger,
+        name="signature-debugger",
+    ),
+]
