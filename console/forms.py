@@ -52,8 +52,8 @@ class TestingToolForm(forms.Form):
 
     def __init__(self, *args, authorizations, endpoint: Endpoint | None, parameters, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["endpoint"].choices = [(e.key, e.label) for e in SCOPED]
-        self.fields["authorization"].choices = shop_choices(authorizations)
+        self.fields["endpoint"].choices = [(e.key, e.label) for e in SCOPED]  # type: ignore[attr-defined]
+        self.fields["authorization"].choices = shop_choices(authorizations)  # type: ignore[attr-defined]
         self.authorizations = {str(a.pk): a for a in authorizations}
         self.chosen_endpoint = endpoint
         for parameter in parameters:

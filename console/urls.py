@@ -1,6 +1,6 @@
 """The developer console's pages, under each app's path (apps/<pk>/…)."""
 
-from django.urls import path  # noqa: F401  (each page adds its routes below)
+from django.urls import path
 
 from .views import signature_debugger, testing_tool
 

@@ -10,7 +10,7 @@ shown hold a placeholder, and whatever was pasted is echoed with the secret mask
 import time
 
 from django.contrib.auth.decorators import login_required
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -29,7 +29,7 @@ def _masked(data: QueryDict, secrets: list[str]) -> QueryDict:
     """What was pasted, to show again, with the app's secrets replaced by the placeholder."""
     shown = data.copy()
     for key in shown:
-        value = shown[key]
+        value = str(shown.get(key, ""))
         for secret in secrets:
             if secret:
                 value = value.replace(secret, SECRET_PLACEHOLDER)
@@ -49,7 +49,8 @@ def signature_debugger(request, pk):
     form = SignatureDebuggerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         held = credentials.lookup(app.app_key)
-        assert held is not None  # the app's row is there: we just read it
+        if held is None:  # the row was just read: only a changed app_key could do this
+            raise Http404
         secrets = AppSecrets(
             app_key=held.app_key,
             secret=held.secret,

@@ -35,6 +35,12 @@ def developer_parameters(endpoint: Endpoint | None) -> list[dict]:
     ]
 
 
+def call_log_url(app: App, request_id: str) -> str:
+    """The API call log's page for one call (route console:api-calls, apps/<pk>/api-calls/),
+    built from the app's path so this page does not depend on that route's name."""
+    return f"{app.get_absolute_url()}api-calls/?{urlencode({'request_id': request_id})}"
+
+
 def _chosen_endpoint(key: str | None) -> Endpoint | None:
     endpoint = BY_KEY.get(key or "")
     return endpoint if endpoint in SCOPED else None
@@ -74,9 +80,7 @@ def api_testing(request, pk):
     context = {
         "app": app,
         # The API call log's page for this call: its route is apps/<pk>/api-calls/.
-        "call_log_url": f"{app.get_absolute_url()}api-calls/?{urlencode({'request_id': result.request_id})}"
-        if result
-        else "",
+        "call_log_url": call_log_url(app, result.request_id) if result else "",
         "form": form,
         "endpoint": endpoint,
         "endpoints": SCOPED,

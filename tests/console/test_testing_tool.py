@@ -7,17 +7,7 @@ from django.urls import reverse
 from apps_services import credentials
 from open_api.models import AccessToken, Authorization
 from tests.conftest import make_member
-from tests.open_api.conftest import (  # noqa: F401  (fixtures)
-    SAM_SHOP,
-    _fast_hasher,
-    _private_media,
-    alice_app,
-    authorize,
-    certified_alice,
-    sam,
-    sam_client,
-    secret_of,
-)
+from tests.open_api.conftest import SAM_SHOP, authorize, secret_of
 
 SHOPS = "getAuthorizedShops"
 
@@ -49,7 +39,8 @@ def test_a_call_reaches_the_api_and_shows_the_answer_without_the_secret(
     assert result.status == 200
     assert '"code": 0' in result.body
     assert authorization.shop_name in result.body
-    assert result.request_id and result.request_id == result.header_request_id
+    assert result.request_id
+    assert result.request_id == result.header_request_id
     assert f"api-calls/?request_id={result.request_id}" in response.content.decode()
     assert result.curl.startswith("curl -X GET")
     assert f"sign={result.sign}" in result.curl
