@@ -63,6 +63,7 @@ PARTNER_NAMESPACES = frozenset(
         "referrals",
         "notifications",
         "teams",
+        "console",
     }
 )
 # Namespaces with no partner page: staff, the Seller Center stand-in, the public catalog.
@@ -150,6 +151,8 @@ MATRIX = {
     "open_api:app-webhooks": Module.WEBHOOKS,
     "open_api:app-webhook-test": Module.WEBHOOKS,
     "open_api:app-webhook-redeliver": Module.WEBHOOKS,
+    "console:api-testing": Module.AUTHORIZATIONS,
+    "console:signature-debugger": Module.SECRETS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
@@ -255,6 +258,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
         "onboarding": things.application.pk,
         "apps_services": things.app.pk,
         "open_api": things.app.pk,
+        "console": things.app.pk,
         "referrals": things.service.pk,
         "notifications": things.notification.pk,
         "compliance": things.appeal.pk,
