@@ -36,8 +36,10 @@ class TestingToolForm(forms.Form):
     """An endpoint, a shop that authorized the app, and the endpoint's parameters (as the
     OpenAPI document describes them), each a field `p_<name>`."""
 
+    # Chosen above the form, by a GET that shows the endpoint's parameters (no JavaScript).
     endpoint = forms.ChoiceField(
         label=_("Endpoint"),
+        widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("Choose one of the Open API's signed endpoints.")},
     )
     authorization = forms.ChoiceField(

@@ -67,6 +67,7 @@ def api_testing(request, pk):
         endpoint=endpoint,
         parameters=developer_parameters(endpoint),
     )
+    needs_token = bool(operation(endpoint).get("security"))
     result = None
     if data is not None and form.is_valid() and endpoint is not None:
         result = testing.call(
@@ -75,7 +76,7 @@ def api_testing(request, pk):
             authorization=form.chosen_authorization(),
             endpoint=endpoint,
             params=form.parameters(),
-            needs_token=bool(operation(endpoint).get("security")),
+            needs_token=needs_token,
         )
     context = {
         "app": app,
@@ -87,6 +88,7 @@ def api_testing(request, pk):
         "authorizations": authorizations,
         "result": result,
         "may": app_permissions(request.user),
+        "needs_token": needs_token,
         "token_minutes": int(testing.TOKEN_TTL.total_seconds() // 60),
     }
     return render(request, "console/testing_tool.html", context)

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from apps_services import credentials
 from open_api.models import AccessToken, Authorization
+from sellers.models import SellerAccount
 from tests.conftest import make_member
 from tests.open_api.conftest import SAM_SHOP, authorize, secret_of
 
@@ -219,3 +220,42 @@ def test_the_tool_signs_with_the_current_secret_after_a_rotation(client, alice_a
 
 def test_anonymous_is_sent_to_log_in(client, alice_app):
     assert client.get(url(alice_app)).status_code == 302
+
+
+def test_a_test_shops_authorization_is_marked_test(client, alice_app, authorization, sam):
+    # given: Sam's account is a sandbox test account of Alice's
+    SellerAccount.objects.filter(pk=sam.pk).update(test_owner=alice_app.owner)
+    client.force_login(alice_app.owner)
+
+    # when
+    response = client.get(url(alice_app))
+
+    # then
+    assert f"{authorization.shop_name} ({authorization.shop_id}) · TEST" in (
+        response.content.decode()
+    )
+
+
+def test_deauthorizing_through_the_tool_ends_the_chosen_shop(client, alice_app, authorization):
+    # given
+    client.force_login(alice_app.owner)
+    form = client.get(url(alice_app), {"endpoint": "deauthorizeShop"})
+    assert form.context["form"]["p_shop_cipher"].value() == authorization.shop_cipher
+
+    # when
+    response = client.post(
+        url(alice_app),
+        {
+            "endpoint": "deauthorizeShop",
+            "authorization": authorization.pk,
+            "p_shop_cipher": authorization.shop_cipher,
+        },
+    )
+
+    # then: signed without an access token, as the endpoint is
+    result = response.context["result"]
+    assert result.status == 200, result.body
+    assert not result.token_issued
+    assert "shop_cipher" in result.canonical
+    authorization.refresh_from_db()
+    assert not authorization.is_active
