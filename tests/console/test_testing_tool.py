@@ -259,3 +259,22 @@ def test_deauthorizing_through_the_tool_ends_the_chosen_shop(client, alice_app, 
     assert "shop_cipher" in result.canonical
     authorization.refresh_from_db()
     assert not authorization.is_active
+
+
+def test_the_call_reaches_the_call_log_like_an_external_one(
+    client, alice_app, authorization, monkeypatch
+):
+    # given
+    from open_api import calllog
+
+    recorded = []
+    monkeypatch.setattr(calllog, "record", lambda request, note, response: recorded.append(note))
+    client.force_login(alice_app.owner)
+
+    # when
+    client.post(url(alice_app), {"endpoint": SHOPS, "authorization": authorization.pk})
+
+    # then
+    assert [(note.endpoint.key, note.app_id, note.code) for note in recorded] == [
+        (SHOPS, alice_app.pk, 0)
+    ]
