@@ -93,7 +93,7 @@ class SignatureDebuggerForm(forms.Form):
             "The full URL or the path with its query string, including app_key, timestamp "
             "and sign, exactly as your code sent it."
         ),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
     )
     content_type = forms.CharField(
         label=_("Content type"),

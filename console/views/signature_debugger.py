@@ -62,7 +62,8 @@ def signature_debugger(request, pk):
         diagnosis = diagnose(
             PastedRequest(
                 method=form.cleaned_data["method"],
-                url=form.cleaned_data["url"],
+                # A long URL pasted into the box may have been wrapped.
+                url="".join(form.cleaned_data["url"].split()),
                 content_type=form.cleaned_data["content_type"],
                 body=body,
             ),

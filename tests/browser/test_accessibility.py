@@ -151,7 +151,7 @@ PAGES = [
         "app-signature-debugger-diagnosis",
         "developer",
         "/apps/{app}/signature-debugger/",
-        fill={"input[name=url]": "/authorization/202309/shops?app_key=x&timestamp=1&sign=AB"},
+        fill={"[name=url]": "/authorization/202309/shops?app_key=x&timestamp=1&sign=AB"},
         submit="main form button[type=submit]",
     ),
     Page("seller-verification", "developer", "/apps/seller-verification/"),
