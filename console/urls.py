@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import test_shops
+from .views import signature_debugger, test_shops, testing_tool
 
 app_name = "console"
 
@@ -18,5 +18,11 @@ urlpatterns: list = [
         "<int:pk>/test-shops/<int:test_shop_id>/authorize/",
         test_shops.test_shop_authorize,
         name="test-shop-authorize",
+    ),
+    path("<int:pk>/api-testing/", testing_tool.api_testing, name="api-testing"),
+    path(
+        "<int:pk>/signature-debugger/",
+        signature_debugger.signature_debugger,
+        name="signature-debugger",
     ),
 ]

@@ -155,6 +155,8 @@ MATRIX = {
     "console:test-shop-create": Module.AUTHORIZATIONS,
     "console:test-shop-delete": Module.AUTHORIZATIONS,
     "console:test-shop-authorize": Module.AUTHORIZATIONS,
+    "console:api-testing": Module.AUTHORIZATIONS,
+    "console:signature-debugger": Module.SECRETS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
