@@ -273,7 +273,9 @@ def app_webhook_topics(request, pk):
     """The topics the app's Webhook URL receives, each with what it means (SPEC §9.6)."""
     app = _owned_app(request, pk)
     current = sorted(WebhookSubscription.objects.topics_of(app))
-    form = WebhookTopicsForm(request.POST or None, initial={"topics": current})
+    # An empty POST (every box unticked) is still a submission.
+    data = request.POST if request.method == "POST" else None
+    form = WebhookTopicsForm(data, initial={"topics": current})
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.set_webhook_topics(

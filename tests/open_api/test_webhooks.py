@@ -54,6 +54,8 @@ def receiver():
                     "body": body,
                     "content_type": self.headers["Content-Type"],
                     "signature_ok": state.verify(body, self.headers.get("Authorization", "")),
+                    "event_id": self.headers.get("X-Event-ID"),
+                    "attempt": self.headers.get("X-Delivery-Attempt"),
                 }
             )
             if state.delay:
@@ -162,6 +164,31 @@ def test_failed_deliveries_follow_the_retry_schedule(
     assert [a.status_code for a in delivery.attempt_log.all()] == [500, 503, 404, 302, 200]
     assert all(request["signature_ok"] for request in receiver.requests)
     assert len({request["body"] for request in receiver.requests}) == 1  # the same bytes
+
+
+def test_every_attempt_carries_the_event_id_and_its_attempt_number(
+    sam_client, hooked_app, sam, receiver, time_machine, client, certified_alice
+):
+    # given: the receiver fails the first two attempts
+    receiver.statuses = [500, 503]
+    time_machine.move_to(T0, tick=False)
+    delivery = revoke_sams_authorization(sam_client, hooked_app, sam)
+    for offset in (timedelta(0), timedelta(minutes=2), timedelta(minutes=32)):
+        time_machine.move_to(T0 + offset, tick=False)
+        tasks.sweep()
+
+    # when: the developer redelivers the delivered event
+    client.force_login(certified_alice)
+    client.post(reverse("open_api:app-webhook-redeliver", args=[hooked_app.pk, delivery.pk]))
+    tasks.sweep()
+
+    # then: one event id throughout, the attempts counted on (a redelivery continues)
+    assert [r["event_id"] for r in receiver.requests] == [delivery.notification_id] * 4
+    assert [r["attempt"] for r in receiver.requests] == ["1", "2", "3", "4"]
+    assert list(delivery.attempt_log.values_list("number", flat=True)) == [1, 2, 3, 4]
+    assert all(r["signature_ok"] for r in receiver.requests)  # the signed body is unchanged
+    body = json.loads(receiver.requests[-1]["body"])
+    assert body["tts_notification_id"] == delivery.notification_id
 
 
 def test_a_delivery_is_given_up_after_the_last_retry(

@@ -150,6 +150,7 @@ MATRIX = {
     "open_api:app-webhooks": Module.WEBHOOKS,
     "open_api:app-webhook-test": Module.WEBHOOKS,
     "open_api:app-webhook-redeliver": Module.WEBHOOKS,
+    "open_api:app-webhook-topics": Module.WEBHOOKS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
