@@ -315,5 +315,6 @@ def test_the_log_is_paginated_and_its_queries_do_not_grow_with_it(
 
     # then
     assert len(many) == len(few)
-    assert page.text.count("<section class=\"panel\">") == 20
-    assert "Page 2 of 3" in page.text
+    assert page.text.count('<section class="panel">') == 20
+    assert "Page 2" in page.text
+    assert "?page=3" in page.text and "?page=1" in page.text
