@@ -508,7 +508,7 @@ def set_webhook_topics(*, app_id: int, by: User, topics: Iterable[int]) -> bool:
     §9.6); the change goes to the app's history. False when nothing changed."""
     owner = ensure(by, Module.WEBHOOKS)
     by.ensure_can_write()
-    wanted = {WebhookDelivery.EventType(topic) for topic in topics}
+    wanted = {int(WebhookDelivery.EventType(topic)) for topic in topics}
     with transaction.atomic():
         app = App.objects.select_for_update().get(pk=app_id, owner=owner)
         if app.is_deactivated:

@@ -131,7 +131,8 @@ def test_each_consent_sends_one_authorization_granted_event(
         "expiration_time": int(authorization.expires_at.timestamp()),
     }
     for code in (first_code, second_code):
-        assert code not in granted[0].body and code not in granted[1].body
+        assert code not in granted[0].body
+        assert code not in granted[1].body
 
 
 def test_a_refused_consent_sends_nothing(client, hooked_app, sara):
@@ -317,4 +318,5 @@ def test_the_log_is_paginated_and_its_queries_do_not_grow_with_it(
     assert len(many) == len(few)
     assert page.text.count('<section class="panel">') == 20
     assert "Page 2" in page.text
-    assert "?page=3" in page.text and "?page=1" in page.text
+    assert "?page=3" in page.text
+    assert "?page=1" in page.text
