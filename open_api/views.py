@@ -233,7 +233,8 @@ def _log_filter(request, name: str, choices) -> str:
 
 
 def _page_number(value: str) -> int:
-    return int(value) if value.isdigit() and 0 < int(value) < 10**6 else 1
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    return int(value) if value.isdecimal() and 0 < int(value) < 10**6 else 1
 
 
 @login_required

@@ -283,7 +283,8 @@ def test_the_log_filters_by_topic_and_status(hooked_app, client, certified_alice
 
 
 @pytest.mark.parametrize(
-    "query", [{"topic": "abc"}, {"topic": "999"}, {"status": "lost"}, {"page": "zz"}]
+    "query",
+    [{"topic": "abc"}, {"topic": "999"}, {"status": "lost"}, {"page": "zz"}, {"page": "²"}],
 )
 def test_bad_filter_values_are_ignored_with_a_message(hooked_app, client, certified_alice, query):
     # given
