@@ -1,5 +1,6 @@
 import logging
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -195,7 +196,20 @@ def create_app(
         app.clean_fields(exclude=["state"])  # the FSM field is protected, and set
         app.save()
         app.record_creation(by=user)
+        _subscribe_to_every_topic(app)
     return app
+
+
+def _subscribe_to_every_topic(app: App) -> None:
+    """A new app receives every webhook topic, as a developer expects; they unsubscribe on
+    the app's webhook topics page. The topics are open_api's, a floor above: read through
+    the app registry (as teams reads what an account owns), never imported."""
+    try:
+        subscription = django_apps.get_model("open_api", "WebhookSubscription")
+    except LookupError:
+        return
+    topics = [value for value, _label in subscription._meta.get_field("event_type").choices]
+    subscription.objects.bulk_create([subscription(app=app, event_type=t) for t in topics])
 
 
 def update_app(

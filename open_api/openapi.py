@@ -42,6 +42,15 @@ key followed by value) + raw body (unless multipart/form-data) + app_secret`.
 `Authorization` = lowercase hex HMAC-SHA256, keyed with the app secret, over app key + raw
 body. Answer HTTP 200 within 3 seconds; otherwise the delivery is retried after 2 minutes,
 30 minutes, 3 hours and 12 hours, then given up (redeliver it from the webhook log).
+An app receives only the topics it subscribes to (App & Service › the app › Webhook log ›
+Webhook topics; a new app takes every topic).
+
+**De-duplicating webhooks.** Every POST carries `X-Event-ID`, the event's stable id (the
+body's `tts_notification_id`: the same on every retry and every redelivery), and
+`X-Delivery-Attempt`, its attempt number (1, 2, …; a redelivery continues the count). A
+timeout or a lost answer means the same event can arrive twice: store the event id when you
+process an event, and answer 200 without processing again when the id is already stored.
+Neither header is signed; the body they describe is, unchanged.
 """
 
 
@@ -105,20 +114,44 @@ def _json(schema_ref: str, description: str = "Success") -> dict:
     }
 
 
-def _webhook(summary: str, type_value: int, data_properties: dict) -> dict:
+# --- Webhook topics: each topic's body and the headers of every delivery ----------------
+
+
+def _webhook_headers() -> list[dict]:
+    return [
+        {
+            "name": "Authorization",
+            "in": "header",
+            "required": True,
+            "description": "Lowercase hex HMAC-SHA256 (key: app secret) over app key + raw body.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "X-Event-ID",
+            "in": "header",
+            "required": True,
+            "description": "The event's stable id, equal to the body's tts_notification_id: "
+            "the same on every attempt and every redelivery. Store it; a repeat is an event "
+            "you already processed.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "X-Delivery-Attempt",
+            "in": "header",
+            "required": True,
+            "description": "The attempt number of this POST of the event: 1, then 2, 3, … "
+            "(a redelivery continues the count). Above 1, you may have seen the event.",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+    ]
+
+
+def _webhook(summary: str, type_value: int, data_properties: dict, description: str = "") -> dict:
     return {
         "post": {
             "summary": summary,
-            "parameters": [
-                {
-                    "name": "Authorization",
-                    "in": "header",
-                    "required": True,
-                    "description": "Lowercase hex HMAC-SHA256 (key: app secret) over app key "
-                    "+ raw body.",
-                    "schema": {"type": "string"},
-                }
-            ],
+            "description": description,
+            "parameters": _webhook_headers(),
             "requestBody": {
                 "content": {
                     "application/json": {
@@ -138,6 +171,41 @@ def _webhook(summary: str, type_value: int, data_properties: dict) -> dict:
             },
             "responses": {"200": {"description": "Received (within 3 seconds)."}},
         }
+    }
+
+
+def webhook_topics() -> dict:
+    """The `webhooks` section: one entry per topic an app can subscribe to."""
+    expiration = {"type": "integer", "description": "When the authorization ends, Unix seconds"}
+    return {
+        "sellerDeauthorization": _webhook(
+            "Seller deauthorization (type 6)",
+            6,
+            {"message": {"type": "string"}},
+            "A shop's authorization ended: the seller revoked it, the developer deauthorized "
+            "the shop, or the app was deactivated. The shop's tokens no longer work.",
+        ),
+        "upcomingAuthorizationExpiration": _webhook(
+            "Upcoming authorization expiration (type 7), daily from 30 days before",
+            7,
+            {"message": {"type": "string"}, "expiration_time": expiration},
+            "A shop's authorization ends within 30 days; sent once a day until the seller "
+            "authorizes the app again or the authorization expires.",
+        ),
+        "authorizationGranted": _webhook(
+            "Authorization granted (type 101, Partner Center's own topic)",
+            101,
+            {
+                "message": {"type": "string"},
+                "open_id": {"type": "string", "description": "The seller's id for this app"},
+                "shop_name": {"type": "string"},
+                "shop_region": {"type": "string", "example": "US"},
+                "expiration_time": expiration,
+            },
+            "A seller authorized the app for a shop, or renewed the authorization: once per "
+            "consent. No token or code travels here; exchange the auth code your Redirect "
+            "URL received.",
+        ),
     }
 
 
@@ -218,19 +286,7 @@ def document(base_url: str) -> dict:
                 }
             },
         },
-        "webhooks": {
-            "sellerDeauthorization": _webhook(
-                "Seller deauthorization (type 6)", 6, {"message": {"type": "string"}}
-            ),
-            "upcomingAuthorizationExpiration": _webhook(
-                "Upcoming authorization expiration (type 7), daily from 30 days before",
-                7,
-                {
-                    "message": {"type": "string"},
-                    "expiration_time": {"type": "integer", "description": "Unix seconds"},
-                },
-            ),
-        },
+        "webhooks": webhook_topics(),
         "components": {
             "securitySchemes": {
                 "accessToken": {"type": "apiKey", "in": "header", "name": "x-tts-access-token"}

@@ -9,6 +9,7 @@ import hmac
 import logging
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
@@ -23,7 +24,7 @@ from accounts.models import User
 from accounts.permissions import Module, ensure
 from apps_services import credentials
 from apps_services.credentials import Credentials
-from apps_services.models import App, AppDeactivated, AppState, SellerBinding
+from apps_services.models import App, AppDeactivated, AppEvent, AppState, SellerBinding
 from sellers.directory import get_directory
 
 from . import access, tasks
@@ -39,6 +40,7 @@ from .models import (
     GrantedAuthorization,
     RefreshToken,
     WebhookDelivery,
+    WebhookSubscription,
     digest,
 )
 
@@ -201,10 +203,28 @@ def authorize_app(
         code = AuthCode.issue(authorization=authorization)
         # The seller's other tokens now list this shop too (open_api/access.py).
         credentials.changed([app.app_key])
+        queue_on_commit(_announce_grant(authorization))
     logger.info(
         "App %s authorized by shop %s (authorization %s).", app.pk, shop_id, authorization.pk
     )
     return code
+
+
+def _announce_grant(authorization: Authorization) -> WebhookDelivery | None:
+    """The type 101 webhook of one consent (the app's own topic): who the shop is, never a
+    token or the code (those travel by the Redirect URL and the token API only)."""
+    return WebhookDelivery.enqueue(
+        app=authorization.app,
+        event_type=WebhookDelivery.EventType.AUTHORIZATION_GRANTED,
+        shop_id=authorization.shop_id,
+        data={
+            "message": "A seller authorized this app for the shop.",
+            "open_id": authorization.open_id,
+            "shop_name": authorization.shop_name,
+            "shop_region": authorization.shop_region,
+            "expiration_time": int(authorization.expires_at.timestamp()),
+        },
+    )
 
 
 def authenticate_app(
@@ -434,6 +454,12 @@ TEST_EVENTS = {
     WebhookDelivery.EventType.UPCOMING_AUTHORIZATION_EXPIRATION: {
         "message": "Test event from Partner Center: an authorization expires soon.",
     },
+    WebhookDelivery.EventType.AUTHORIZATION_GRANTED: {
+        "message": "Test event from Partner Center: a seller authorized this app.",
+        "open_id": "test-open-id",
+        "shop_name": "Test shop",
+        "shop_region": "US",
+    },
 }
 TEST_SHOP_ID = "0000000000000000"
 
@@ -456,6 +482,8 @@ def send_test_webhook(*, app_id: int, by: User, event_type: int) -> WebhookDeliv
     data: dict[str, str | int] = dict(TEST_EVENTS[event_type])
     if event_type == WebhookDelivery.EventType.UPCOMING_AUTHORIZATION_EXPIRATION:
         data["expiration_time"] = int((timezone.now() + EXPIRY_NOTICE_WINDOW).timestamp())
+    if event_type == WebhookDelivery.EventType.AUTHORIZATION_GRANTED:
+        data["expiration_time"] = int((timezone.now() + AUTHORIZATION_VALIDITY).timestamp())
     with transaction.atomic():
         # Never None: the app has a Webhook URL (checked above).
         delivery = cast(
@@ -480,3 +508,27 @@ def redeliver_webhook(*, app_id: int, delivery_id: int, by: User) -> WebhookDeli
         delivery.redeliver()
         queue_on_commit(delivery)
     return delivery
+
+
+def set_webhook_topics(*, app_id: int, by: User, topics: Iterable[int]) -> bool:
+    """Subscribe the app to exactly `topics` (a member needs Webhooks to manage, SPEC
+    §9.6); the change goes to the app's history. False when nothing changed."""
+    owner = ensure(by, Module.WEBHOOKS)
+    by.ensure_can_write()
+    wanted = {int(WebhookDelivery.EventType(topic)) for topic in topics}
+    with transaction.atomic():
+        app = App.objects.select_for_update().get(pk=app_id, owner=owner)
+        if app.is_deactivated:
+            raise WebhookRefused(AppDeactivated().args[0])
+        current = WebhookSubscription.objects.topics_of(app)
+        if wanted == current:
+            return False
+        WebhookSubscription.objects.filter(app=app, event_type__in=current - wanted).delete()
+        WebhookSubscription.objects.bulk_create(
+            [WebhookSubscription(app=app, event_type=topic) for topic in wanted - current]
+        )
+        listed = ", ".join(str(int(topic)) for topic in sorted(wanted)) or "none"
+        AppEvent.objects.create(
+            app=app, by=by, kind=AppEvent.Kind.EDITED, note=f"webhook topics: {listed}"
+        )
+    return True

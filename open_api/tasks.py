@@ -54,17 +54,25 @@ def attempt(delivery_id: int, *, due: datetime | None = None) -> WebhookDelivery
     signature = signing.webhook_signature(
         app_key=app.app_key, secret=crypto.decrypt(app.secret_encrypted), body=body
     )
+    # Counted while the claim is held: no other worker logs an attempt meanwhile.
+    number = delivery.next_attempt_number()
     if app.webhook_url:
-        outcome = webhooks.post(app.webhook_url, body=body, signature=signature)
+        outcome = webhooks.post(
+            app.webhook_url,
+            body=body,
+            signature=signature,
+            event_id=delivery.notification_id,
+            attempt=number,
+        )
     else:
         outcome = webhooks.Outcome(url="", ok=False, error="The app has no webhook URL.")
-    delivery.record_attempt(claimed_at=claimed_at, outcome=outcome)
+    delivery.record_attempt(claimed_at=claimed_at, outcome=outcome, number=number)
     delivery.refresh_from_db()
     logger.info(
         "Webhook delivery %s for app %s: attempt %s %s (%s).",
         delivery.pk,
         app.pk,
-        delivery.attempt_log.count(),
+        number,
         "succeeded" if outcome.ok else "failed",
         outcome.status_code or outcome.error,
     )

@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path("apps/<int:pk>/webhooks/", views.app_webhooks, name="app-webhooks"),
     path("apps/<int:pk>/webhooks/test/", views.app_webhook_test, name="app-webhook-test"),
+    path("apps/<int:pk>/webhooks/topics/", views.app_webhook_topics, name="app-webhook-topics"),
     path(
         "apps/<int:pk>/webhooks/<int:delivery_id>/redeliver/",
         views.app_webhook_redeliver,

@@ -25,7 +25,9 @@ from sellers.directory import get_directory
 from sellers.views import current_seller
 
 from . import services
-from .models import SCOPES, Authorization, WebhookDelivery
+from .forms import WebhookTopicsForm
+from .models import SCOPES, Authorization, WebhookDelivery, WebhookSubscription
+from .models.webhooks import TOPIC_HELP
 
 
 def _login_redirect(request):
@@ -225,20 +227,91 @@ def app_deauthorize(request, pk, authorization_id):
     return redirect("open_api:app-authorizations", pk=app.pk)
 
 
+WEBHOOK_LOG_PAGE_SIZE = 20
+
+
+def _log_filter(request, name: str, choices) -> str:
+    """The value of filter `name` when it is one of `choices`; a bad one is ignored, said."""
+    value = request.GET.get(name, "")
+    if value and value not in {str(choice) for choice, _label in choices}:
+        messages.warning(request, _("Unknown filter value ignored: %(value)s") % {"value": value})
+        return ""
+    return value
+
+
+def _page_number(value: str) -> int:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    return int(value) if value.isdecimal() and 0 < int(value) < 10**6 else 1
+
+
 @login_required
 @module_required(Module.WEBHOOKS)
 @require_http_methods(["GET"])
 def app_webhooks(request, pk):
-    """The webhook delivery log: every attempt, with Redeliver and Send test event."""
+    """The webhook delivery log, filtered by topic and status, a page at a time: every
+    attempt, with Redeliver and Send test event."""
     app = _owned_app(request, pk)
-    deliveries = app.webhook_deliveries.prefetch_related("attempt_log")[:50]
+    topic = _log_filter(request, "topic", WebhookDelivery.EventType.choices)
+    state = _log_filter(request, "status", WebhookDelivery.State.choices)
+    deliveries = app.webhook_deliveries.prefetch_related("attempt_log")
+    if topic:
+        deliveries = deliveries.filter(event_type=int(topic))
+    if state:
+        deliveries = deliveries.filter(state=state)
+    # One row past the page says whether an older page exists, without a COUNT(*).
+    number = _page_number(request.GET.get("page", ""))
+    start = (number - 1) * WEBHOOK_LOG_PAGE_SIZE
+    rows = list(deliveries[start : start + WEBHOOK_LOG_PAGE_SIZE + 1])
     return render(
         request,
         "open_api/app_webhooks.html",
         {
             "app": app,
-            "deliveries": deliveries,
+            "deliveries": rows[:WEBHOOK_LOG_PAGE_SIZE],
+            "page_number": number,
+            "newer_page": number - 1 if number > 1 else None,
+            "older_page": number + 1 if len(rows) > WEBHOOK_LOG_PAGE_SIZE else None,
+            "topic": topic,
+            "status": state,
             "event_types": WebhookDelivery.EventType.choices,
+            "states": WebhookDelivery.State.choices,
+            "may": app_permissions(request.user),
+        },
+    )
+
+
+@login_required
+@module_required(Module.WEBHOOKS)
+@require_http_methods(["GET", "POST"])
+def app_webhook_topics(request, pk):
+    """The topics the app's Webhook URL receives, each with what it means (SPEC §9.6)."""
+    app = _owned_app(request, pk)
+    current = sorted(WebhookSubscription.objects.topics_of(app))
+    # An empty POST (every box unticked) is still a submission.
+    data = request.POST if request.method == "POST" else None
+    form = WebhookTopicsForm(data, initial={"topics": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.set_webhook_topics(
+                app_id=app.pk, by=request.user, topics=form.cleaned_data["topics"]
+            )
+        except services.WebhookRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Topics saved.") if changed else _("Nothing changed."))
+        return redirect("open_api:app-webhook-topics", pk=app.pk)
+    topics = [
+        {"value": value, "label": label, "help": TOPIC_HELP.get(value, "")}
+        for value, label in WebhookDelivery.EventType.choices
+    ]
+    return render(
+        request,
+        "open_api/app_webhook_topics.html",
+        {
+            "app": app,
+            "form": form,
+            "topics": topics,
+            "subscribed": current,
             "may": app_permissions(request.user),
         },
     )

@@ -21,6 +21,11 @@ from apps_services.addresses import AddressRefused, resolve
 
 EXCERPT_CHARS = 500
 USER_AGENT = "PartnerCenter-Webhook/1.0"
+# The event's stable id (the body's tts_notification_id): the same on every attempt and every
+# redelivery, so a receiver that stores it can drop a repeat.
+EVENT_ID_HEADER = "X-Event-ID"
+# 1 for the first POST of an event, then 2, 3, ... (redeliveries continue the count).
+ATTEMPT_HEADER = "X-Delivery-Attempt"
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -52,8 +57,11 @@ class Outcome:
     error: str = ""
 
 
-def post(url: str, *, body: bytes, signature: str) -> Outcome:
-    """POST `body` to `url`. Success means HTTP 200 within WEBHOOK_TIMEOUT_SECONDS."""
+def post(
+    url: str, *, body: bytes, signature: str, event_id: str = "", attempt: int | None = None
+) -> Outcome:
+    """POST `body` to `url`. Success means HTTP 200 within WEBHOOK_TIMEOUT_SECONDS. The
+    event id and attempt number travel in headers, outside the signed body."""
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     started = time.monotonic()
 
@@ -75,6 +83,10 @@ def post(url: str, *, body: bytes, signature: str) -> Outcome:
         "Authorization": signature,
         "User-Agent": USER_AGENT,
     }
+    if event_id:
+        headers[EVENT_ID_HEADER] = event_id
+    if attempt is not None:
+        headers[ATTEMPT_HEADER] = str(attempt)
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()

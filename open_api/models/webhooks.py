@@ -78,10 +78,14 @@ class WebhookDelivery(models.Model):
     def enqueue(
         cls, *, app: App, event_type: int, shop_id: str, data: dict, is_test: bool = False
     ) -> "WebhookDelivery | None":
-        """Write the event for `app` to the outbox. None when the app has no Webhook URL:
-        there is nobody to tell. The caller queues the delivery on commit
-        (`services.queue_on_commit`); a row nobody queued is sent by the minute's sweep."""
+        """Write the event for `app` to the outbox. None when the app has no Webhook URL
+        (there is nobody to tell) or is not subscribed to the topic (they asked not to be
+        told); a test event is sent whatever the subscriptions. The caller queues the
+        delivery on commit (`services.queue_on_commit`); a row nobody queued is sent by the
+        minute's sweep."""
         if not app.webhook_url:
+            return None
+        if not is_test and not WebhookSubscription.objects.subscribed(app, event_type):
             return None
         notification_id = f"{secrets.randbelow(10**18):018d}{secrets.randbelow(10):d}"
         payload = {
@@ -115,14 +119,15 @@ class WebhookDelivery(models.Model):
             rows = rows.filter(next_attempt_at=due)
         return now if rows.update(claimed_at=now) else None
 
-    def record_attempt(self, *, claimed_at, outcome) -> None:
-        """Log the attempt and move the delivery along the retry schedule."""
+    def record_attempt(self, *, claimed_at, outcome, number: int | None = None) -> None:
+        """Log the attempt (`number`: the one its POST carried) and move the delivery along
+        the retry schedule."""
         delays = settings.WEBHOOK_RETRY_DELAYS
         now = timezone.now()
         with transaction.atomic():
             WebhookAttempt.objects.create(
                 delivery=self,
-                number=self.attempt_log.count() + 1,
+                number=number or self.next_attempt_number(),
                 at=now,
                 url=outcome.url[:500],
                 status_code=outcome.status_code,
@@ -150,6 +155,11 @@ class WebhookDelivery(models.Model):
                     claimed_at=None,
                     next_attempt_at=now + timedelta(seconds=delays[failures - 1]),
                 )
+
+    def next_attempt_number(self) -> int:
+        """The number the next POST of this event carries (X-Delivery-Attempt): it counts
+        every POST of the event, redeliveries included, so it only ever grows."""
+        return self.attempt_log.count() + 1
 
     def redeliver(self) -> None:
         """Start the retry schedule again, now (the developer's "Redeliver"). The caller
@@ -192,15 +202,44 @@ class WebhookAttempt(models.Model):
         return f"{self.delivery_id} #{self.number}"
 
 
+# What each topic means and when it fires, for the topics page (the OpenAPI document has
+# its own English copy: open_api/openapi.py).
+TOPIC_HELP = {
+    WebhookDelivery.EventType.SELLER_DEAUTHORIZATION: _(
+        "A shop's authorization of the app ended: the seller revoked it, you deauthorized the "
+        "shop, or the app was deactivated. Sent at once; the shop's tokens no longer work."
+    ),
+    WebhookDelivery.EventType.UPCOMING_AUTHORIZATION_EXPIRATION: _(
+        "A shop's authorization ends within 30 days. Sent once a day until the seller "
+        "authorizes the app again or the authorization expires."
+    ),
+    WebhookDelivery.EventType.AUTHORIZATION_GRANTED: _(
+        "A seller authorized the app for a shop, or renewed its authorization. Sent once per "
+        "consent; exchange the auth code your Redirect URL received for tokens."
+    ),
+}
+
+
+class WebhookSubscriptionQuerySet(models.QuerySet["WebhookSubscription"]):
+    def subscribed(self, app: App, event_type: int) -> bool:
+        return self.filter(app=app, event_type=event_type).exists()
+
+    def topics_of(self, app: App) -> set[int]:
+        return set(self.filter(app=app).values_list("event_type", flat=True))
+
+
 class WebhookSubscription(models.Model):
     """One topic (event type) an app's Webhook URL receives. Only subscribed topics are
-    written to the outbox."""
+    written to the outbox (`WebhookDelivery.enqueue`); a new app is subscribed to every
+    topic (apps_services.services.create_app)."""
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="webhook_subscriptions")
     event_type = models.PositiveSmallIntegerField(
         _("topic"), choices=WebhookDelivery.EventType.choices
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["app", "event_type"]

@@ -168,6 +168,7 @@ PAGES = [
         fill={"[name=url]": "/authorization/202309/shops?app_key=x&timestamp=1&sign=AB"},
         submit="main form button[type=submit]",
     ),
+    Page("app-webhook-topics", "developer", "/apps/{app}/webhooks/topics/"),
     Page("seller-verification", "developer", "/apps/seller-verification/"),
     Page("compliance", "developer", "/onboarding/compliance/"),
     Page("security-review", "developer", "/onboarding/compliance/security-review/"),

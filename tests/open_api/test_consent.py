@@ -260,8 +260,9 @@ def test_revoking_tells_the_developer_with_a_type_6_webhook(sam_client, certifie
     # when
     sam_client.post(reverse("open_api:authorization-revoke", args=[authorization.pk]))
 
-    # then
-    delivery = WebhookDelivery.objects.get()
+    # then: after the grant (101), the deauthorization
+    granted, delivery = WebhookDelivery.objects.order_by("pk")
+    assert granted.event_type == 101
     assert delivery.event_type == 6
     assert delivery.shop_id == SAM_SHOP
 

@@ -23,7 +23,11 @@ def test_the_openapi_document_describes_every_endpoint(client, db):
     assert "delete" in document["paths"]["/authorization/202403/shops"]
     token_fields = document["components"]["schemas"]["TokenResponse"]["properties"]["data"]
     assert "refresh_token_expire_in" in token_fields["properties"]
-    assert set(document["webhooks"]) == {"sellerDeauthorization", "upcomingAuthorizationExpiration"}
+    assert set(document["webhooks"]) == {
+        "sellerDeauthorization",
+        "upcomingAuthorizationExpiration",
+        "authorizationGranted",
+    }
     assert "36004007" in document["info"]["description"]
 
 

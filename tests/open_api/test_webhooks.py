@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from apps_services import services as app_services
 from open_api import services, tasks
-from open_api.models import Authorization, WebhookAttempt, WebhookDelivery
+from open_api.models import Authorization, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 from .conftest import authorize, make_app, publish, secret_of
 
@@ -54,6 +54,8 @@ def receiver():
                     "body": body,
                     "content_type": self.headers["Content-Type"],
                     "signature_ok": state.verify(body, self.headers.get("Authorization", "")),
+                    "event_id": self.headers.get("X-Event-ID"),
+                    "attempt": self.headers.get("X-Delivery-Attempt"),
                 }
             )
             if state.delay:
@@ -86,6 +88,11 @@ def _local_receiver_allowed(settings):
 @pytest.fixture
 def hooked_app(_local_receiver_allowed, certified_alice, receiver):
     app = publish(make_app(certified_alice, webhook_url=receiver.url))
+    # These tests follow the deauthorization and expiry events alone: the app keeps the
+    # topics every app had before there was a choice (6 and 7), without the grant (101).
+    WebhookSubscription.objects.filter(
+        app=app, event_type=WebhookDelivery.EventType.AUTHORIZATION_GRANTED
+    ).delete()
     receiver.app_key = app.app_key
     receiver.secret = secret_of(app)
     return app
@@ -157,6 +164,31 @@ def test_failed_deliveries_follow_the_retry_schedule(
     assert [a.status_code for a in delivery.attempt_log.all()] == [500, 503, 404, 302, 200]
     assert all(request["signature_ok"] for request in receiver.requests)
     assert len({request["body"] for request in receiver.requests}) == 1  # the same bytes
+
+
+def test_every_attempt_carries_the_event_id_and_its_attempt_number(
+    sam_client, hooked_app, sam, receiver, time_machine, client, certified_alice
+):
+    # given: the receiver fails the first two attempts
+    receiver.statuses = [500, 503]
+    time_machine.move_to(T0, tick=False)
+    delivery = revoke_sams_authorization(sam_client, hooked_app, sam)
+    for offset in (timedelta(0), timedelta(minutes=2), timedelta(minutes=32)):
+        time_machine.move_to(T0 + offset, tick=False)
+        tasks.sweep()
+
+    # when: the developer redelivers the delivered event
+    client.force_login(certified_alice)
+    client.post(reverse("open_api:app-webhook-redeliver", args=[hooked_app.pk, delivery.pk]))
+    tasks.sweep()
+
+    # then: one event id throughout, the attempts counted on (a redelivery continues)
+    assert [r["event_id"] for r in receiver.requests] == [delivery.notification_id] * 4
+    assert [r["attempt"] for r in receiver.requests] == ["1", "2", "3", "4"]
+    assert list(delivery.attempt_log.values_list("number", flat=True)) == [1, 2, 3, 4]
+    assert all(r["signature_ok"] for r in receiver.requests)  # the signed body is unchanged
+    body = json.loads(receiver.requests[-1]["body"])
+    assert body["tts_notification_id"] == delivery.notification_id
 
 
 def test_a_delivery_is_given_up_after_the_last_retry(

@@ -157,6 +157,7 @@ MATRIX = {
     "console:test-shop-authorize": Module.AUTHORIZATIONS,
     "console:api-testing": Module.AUTHORIZATIONS,
     "console:signature-debugger": Module.SECRETS,
+    "open_api:app-webhook-topics": Module.WEBHOOKS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
