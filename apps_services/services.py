@@ -1,5 +1,6 @@
 import logging
 
+from django.apps import apps as installed_apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -194,7 +195,18 @@ def create_app(
         app.clean_fields(exclude=["state"])  # the FSM field is protected, and set
         app.save()
         app.record_creation(by=user)
+        _app_created(app)
     return app
+
+
+def _app_created(app: App) -> None:
+    """Let the Open API (a floor above, so named, not imported) give the new app what it
+    holds from the start: the scopes of the standard flow (open_api.scopes)."""
+    try:
+        config = installed_apps.get_app_config("open_api")
+    except LookupError:
+        return
+    config.app_created(app)  # type: ignore[attr-defined]
 
 
 def update_app(

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class OpenApiConfig(AppConfig):
     name = "open_api"
     verbose_name = _("Open API")
+
+    def ready(self):
+        from .emails import register_notification_renderers
+
+        register_notification_renderers()
+
+    def app_created(self, app) -> None:
+        """apps_services made `app`: it starts with the standard flow's scopes."""
+        from .scopes import grant_default_scopes
+
+        grant_default_scopes(app)

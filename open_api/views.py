@@ -25,7 +25,7 @@ from sellers.directory import get_directory
 from sellers.views import current_seller
 
 from . import services
-from .models import SCOPES, Authorization, WebhookDelivery
+from .models import AppScope, Authorization, Scope, WebhookDelivery
 
 
 def _login_redirect(request):
@@ -117,7 +117,10 @@ def authorize(request):
     context = {
         "app": app,
         "developer": _developer_name(app),
-        "scopes": list(SCOPES.values()),
+        # Exactly what authorize_app stores as the grant: the scopes the app holds now.
+        "scopes": Scope.objects.filter(
+            key__in=AppScope.objects.granted_keys(app.pk)
+        ).order_by("position", "key"),
         "shops": shops,
         "seller": seller,
     }
