@@ -27,7 +27,7 @@ from apps_services.models import App, AppDeactivated
 from notifications.services import announce
 
 from . import emails
-from .models import DEFAULT_SCOPES, AppScope, Authorization, Scope
+from .models import DEFAULT_SCOPES, AppScope, Scope
 from .services import ApiRefusal, ErrorCode
 
 logger = logging.getLogger(__name__)
@@ -163,8 +163,8 @@ def decide_scope_request(*, app_scope_id: int, by: User, approve: bool, note: st
         raise ScopeRefused(_("Tell the developer why the request is rejected."))
     step = "approve" if approve else "reject"
     with transaction.atomic():
-        row = AppScope.objects.select_for_update().select_related("app", "scope").get(
-            pk=app_scope_id
+        row = (
+            AppScope.objects.select_for_update().select_related("app", "scope").get(pk=app_scope_id)
         )
         if not can_proceed(getattr(row, step)):
             raise ScopeRefused(
@@ -191,18 +191,6 @@ def grant_default_scopes(app: App) -> None:
     AppScope.objects.bulk_create(
         [AppScope(app=app, scope_id=key) for key in DEFAULT_SCOPES], ignore_conflicts=True
     )
-
-
-def reconsent_needed(app: App) -> dict[int, list[str]]:
-    """{authorization id: the scopes the app holds now that the shop never granted}, for
-    the app's active authorizations that lack any."""
-    held = AppScope.objects.granted_keys(app.pk)
-    missing = {}
-    for authorization in Authorization.objects.active().filter(app=app):
-        lacking = [key for key in held if key not in (authorization.granted_scopes or ())]
-        if lacking:
-            missing[authorization.pk] = lacking
-    return missing
 
 
 # --- What a call may reach (the API's hot path) --------------------------------------------

@@ -118,9 +118,9 @@ def authorize(request):
         "app": app,
         "developer": _developer_name(app),
         # Exactly what authorize_app stores as the grant: the scopes the app holds now.
-        "scopes": Scope.objects.filter(
-            key__in=AppScope.objects.granted_keys(app.pk)
-        ).order_by("position", "key"),
+        "scopes": Scope.objects.filter(key__in=AppScope.objects.granted_keys(app.pk)).order_by(
+            "position", "key"
+        ),
         "shops": shops,
         "seller": seller,
     }
@@ -194,12 +194,23 @@ def _owned_app(request, pk) -> App:
 def app_authorizations(request, pk):
     """The shops that authorized the app, with expiry, and Deauthorize."""
     app = _owned_app(request, pk)
-    authorizations = app.authorizations.order_by("revoked_at", "-authorized_at")
-    return render(
-        request,
-        "open_api/app_authorizations.html",
-        {"app": app, "authorizations": authorizations, "may": app_permissions(request.user)},
-    )
+    authorizations = list(app.authorizations.order_by("revoked_at", "-authorized_at"))
+    # Scopes: what each shop granted against what the app holds now; a shop missing any
+    # must consent again (the authorization link asks for the app's scopes as they are).
+    required = AppScope.objects.granted_keys(app.pk)
+    for authorization in authorizations:
+        granted = authorization.granted_scopes or []
+        authorization.missing_scopes = [key for key in required if key not in granted]
+    reconsent = [a for a in authorizations if a.is_active and a.missing_scopes]
+    context = {
+        "app": app,
+        "authorizations": authorizations,
+        "required_scopes": required,
+        "reconsent": reconsent,
+        "authorization_url": request.build_absolute_uri(app.authorization_path()),
+        "may": app_permissions(request.user),
+    }
+    return render(request, "open_api/app_authorizations.html", context)
 
 
 @login_required

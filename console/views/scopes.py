@@ -35,8 +35,10 @@ def _page(request, app: App, *, failed: tuple[str, forms.Form] | None = None, st
     held = {row.scope_id: row for row in AppScope.objects.filter(app=app)}
     rows = []
     for scope in Scope.objects.order_by("position", "key"):
-        form = failed[1] if failed and failed[0] == scope.key else ScopeRequestForm(
-            auto_id=f"id_{scope.key.replace('.', '_')}_%s"
+        form = (
+            failed[1]
+            if failed and failed[0] == scope.key
+            else ScopeRequestForm(auto_id=f"id_{scope.key.replace('.', '_')}_%s")
         )
         rows.append({"scope": scope, "app_scope": held.get(scope.key), "form": form})
     context = {
@@ -66,8 +68,10 @@ def app_scopes(request, pk):
         if added or removed:
             messages.success(
                 request,
-                _("Scopes saved. Shops that authorized the app before must authorize it again "
-                  "to grant a scope it added."),
+                _(
+                    "Scopes saved. Shops that authorized the app before must authorize it again "
+                    "to grant a scope it added."
+                ),
             )
         else:
             messages.info(request, _("Nothing changed."))

@@ -36,19 +36,19 @@ from .webhooks import (
 )
 
 __all__ = [
-    "CATALOG",
-    "DECIDE_PERMISSION",
-    "DEFAULT_SCOPES",
-    "AppScopeQuerySet",
     "ACCESS_TOKEN_TTL",
     "AUTHORIZATION_VALIDITY",
     "AUTH_CODE_TTL",
+    "CATALOG",
+    "DECIDE_PERMISSION",
     "DEFAULT_PER_SECOND",
+    "DEFAULT_SCOPES",
     "EXPIRY_NOTICE_WINDOW",
     "AccessToken",
     "AllowedNetwork",
     "ApiCall",
     "AppScope",
+    "AppScopeQuerySet",
     "AuthCode",
     "Authorization",
     "AuthorizationQuerySet",

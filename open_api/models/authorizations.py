@@ -29,6 +29,7 @@ AUTH_CODE_TTL = timedelta(minutes=30)
 ACCESS_TOKEN_TTL = timedelta(days=7)
 EXPIRY_NOTICE_WINDOW = timedelta(days=30)
 
+
 def digest(value: str) -> str:
     """Codes and tokens are stored as this hash only: a database leak hands out nothing."""
     return hashlib.sha256(value.encode()).hexdigest()

@@ -38,7 +38,9 @@ CATALOG: tuple[tuple[str, str, str, bool, list[str]], ...] = (
     (
         "seller.order.info",
         gettext_noop("Order information"),
-        gettext_noop("Read your orders, their buyers' delivery details and their fulfilment status"),
+        gettext_noop(
+            "Read your orders, their buyers' delivery details and their fulfilment status"
+        ),
         True,
         [],
     ),
