@@ -133,6 +133,7 @@ PAGES = [
     Page("app-deactivate", "developer", "/apps/{app}/deactivate/"),
     Page("app-authorizations", "developer", "/apps/{app}/authorizations/"),
     Page("app-webhooks", "developer", "/apps/{app}/webhooks/"),
+    Page("app-scopes", "developer", "/apps/{app}/scopes/"),
     Page("seller-verification", "developer", "/apps/seller-verification/"),
     Page("compliance", "developer", "/onboarding/compliance/"),
     Page("security-review", "developer", "/onboarding/compliance/security-review/"),

@@ -63,6 +63,7 @@ PARTNER_NAMESPACES = frozenset(
         "referrals",
         "notifications",
         "teams",
+        "console",
     }
 )
 # Namespaces with no partner page: staff, the Seller Center stand-in, the public catalog.
@@ -150,6 +151,9 @@ MATRIX = {
     "open_api:app-webhooks": Module.WEBHOOKS,
     "open_api:app-webhook-test": Module.WEBHOOKS,
     "open_api:app-webhook-redeliver": Module.WEBHOOKS,
+    "console:scopes": Module.APPS,
+    "console:scope-request": Module.APPS,
+    "console:scope-withdraw": Module.APPS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
@@ -215,6 +219,9 @@ QUERIES = {"onboarding:get-started": "?type=tsp"}
 # The smallest POST that reaches the view's work (anything else posts an empty form).
 BODIES = {
     "onboarding:switch-role": lambda: {"role": "app-developer"},
+    "console:scope-request": lambda: {
+        "reason": "We print packing slips for the seller's orders every morning."
+    },
     "teams:invite": lambda: {
         "email": "someone.new@example.com",
         "role": Role.objects.builtin("viewer").pk,
@@ -255,6 +262,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
         "onboarding": things.application.pk,
         "apps_services": things.app.pk,
         "open_api": things.app.pk,
+        "console": things.app.pk,
         "referrals": things.service.pk,
         "notifications": things.notification.pk,
         "compliance": things.appeal.pk,
@@ -266,6 +274,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
         "delivery_id": things.delivery.pk,
         "kind": SellerType.LOCAL.slug,
         "what": "email",
+        "key": "seller.order.info",  # a restricted scope: requested and withdrawn by key
     }
     kwargs = {}
     for converter in pattern.pattern.converters:
@@ -282,7 +291,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
 
 
 # Arguments that name no object of anyone's (which credential a page changes, which link).
-NOT_OBJECTS = frozenset({"what", "kind"})
+NOT_OBJECTS = frozenset({"what", "kind", "key"})
 
 
 def names_an_object(pattern: URLPattern) -> bool:
