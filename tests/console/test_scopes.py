@@ -288,3 +288,18 @@ def test_a_member_who_manages_apps_changes_the_scopes_for_the_account(client, al
     ]
     event = AccountEvent.objects.filter(user=alice).order_by("pk").last()
     assert event.acting_user == member
+
+
+def test_a_deactivated_apps_scopes_cannot_change(client, alice, alice_app):
+    # given
+    from apps_services import services as app_services
+
+    app_services.deactivate_app(app_id=alice_app.pk, by=alice)
+    client.force_login(alice)
+
+    # when
+    response = client.post(page_url(alice_app), {"scopes": ["seller.shop.info"]}, follow=True)
+
+    # then
+    assert AppScope.objects.granted_keys(alice_app.pk) == ["seller.authorization.info"]
+    assert "deactivated" in response.text.lower()
