@@ -1,6 +1,6 @@
 import logging
 
-from django.apps import apps as django_apps
+from django.apps import apps as installed_apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -196,20 +196,18 @@ def create_app(
         app.clean_fields(exclude=["state"])  # the FSM field is protected, and set
         app.save()
         app.record_creation(by=user)
-        _subscribe_to_every_topic(app)
+        _app_created(app)
     return app
 
 
-def _subscribe_to_every_topic(app: App) -> None:
-    """A new app receives every webhook topic, as a developer expects; they unsubscribe on
-    the app's webhook topics page. The topics are open_api's, a floor above: read through
-    the app registry (as teams reads what an account owns), never imported."""
+def _app_created(app: App) -> None:
+    """Let the Open API (a floor above, so named, not imported) give the new app what it
+    holds from the start: the standard flow's scopes and every webhook topic."""
     try:
-        subscription = django_apps.get_model("open_api", "WebhookSubscription")
+        config = installed_apps.get_app_config("open_api")
     except LookupError:
         return
-    topics = [value for value, _label in subscription._meta.get_field("event_type").choices]
-    subscription.objects.bulk_create([subscription(app=app, event_type=t) for t in topics])
+    config.app_created(app)  # type: ignore[attr-defined]
 
 
 def update_app(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import signature_debugger, test_shops, testing_tool
+from .views import scopes, signature_debugger, test_shops, testing_tool
 
 app_name = "console"
 
@@ -25,4 +25,8 @@ urlpatterns: list = [
         signature_debugger.signature_debugger,
         name="signature-debugger",
     ),
+    # Scopes per app: choose, request a restricted one, withdraw.
+    path("<int:pk>/scopes/", scopes.app_scopes, name="scopes"),
+    path("<int:pk>/scopes/<str:key>/request/", scopes.scope_request, name="scope-request"),
+    path("<int:pk>/scopes/<str:key>/withdraw/", scopes.scope_withdraw, name="scope-withdraw"),
 ]

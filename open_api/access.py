@@ -36,6 +36,8 @@ class Access:
     authorization_active_until: float  # 0: the authorization has ended
     # (answer, expires_at) for every shop of this seller that authorized the app
     shops: tuple[tuple[dict, float], ...]
+    # The scopes the seller granted with this token's authorization (open_api/scopes.py).
+    granted_scopes: frozenset[str] = frozenset()
 
     def shops_now(self, now: float) -> list[dict]:
         return [shop for shop, expires_at in self.shops if expires_at > now]
@@ -74,6 +76,7 @@ def read(token: str, *, generation: str) -> Access | None:
             0.0 if authorization.revoked_at else authorization.expires_at.timestamp()
         ),
         shops=tuple((shop_answer(shop), shop.expires_at.timestamp()) for shop in shops),
+        granted_scopes=frozenset(authorization.granted_scopes or ()),
     )
     keep = min(ACCESS_TTL, int(access.expires_at - time.time()))
     if keep > 0:

@@ -1,8 +1,29 @@
-"""Seller authorization and webhooks (SPEC §4.7-4.9): read-only for support."""
+"""Seller authorization and webhooks (SPEC §4.7-4.9): read-only for support. The scope
+catalog, and the restricted scope requests staff decide."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from .models import Authorization, WebhookAttempt, WebhookDelivery
+from apps_services import credentials
+from apps_services.models import App
+
+from . import endpoints, scopes
+from .models import (
+    DECIDE_PERMISSION,
+    AppScope,
+    Authorization,
+    Scope,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,3 +62,152 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     search_fields = ("notification_id", "app__name", "shop_id")
     list_select_related = ("app",)
     inlines = [WebhookAttemptInline]
+
+
+# --- Scopes: the catalog, and the restricted scope requests staff decide -------------------
+
+
+class ScopeForm(forms.ModelForm):
+    endpoints = forms.MultipleChoiceField(
+        label=gettext_lazy("endpoints"),
+        choices=endpoints.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("The Open API endpoints this scope covers."),
+    )
+
+    class Meta:
+        model = Scope
+        fields = ("key", "name", "description", "restricted", "endpoints", "position")
+
+
+@admin.register(Scope)
+class ScopeAdmin(admin.ModelAdmin):
+    """The catalog. An edit changes what every app's calls may reach, so each save draws a
+    new credentials generation for every app (the API's processes reload their scopes)."""
+
+    form = ScopeForm
+    list_display = ("key", "name", "restricted", "endpoint_list", "position")
+    list_editable = ("position",)
+    ordering = ("position", "key")
+
+    def get_readonly_fields(self, request, obj=None):
+        # The key is what tokens and grants spell: fixed once made.
+        return ("key",) if obj is not None else ()
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # apps and grants name scopes; retire one by emptying its endpoints
+
+    @admin.display(description=gettext_lazy("endpoints"))
+    def endpoint_list(self, obj):
+        return ", ".join(obj.endpoints) or "—"
+
+    def changelist_view(self, request, extra_context=None):
+        Scope.objects.ensure_catalog()
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        credentials.changed(App.objects.values_list("app_key", flat=True))
+
+
+class ScopeDecisionForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Note (shown to the developer; required to reject)"),
+        required=False,
+        # Shown inside the change form, sent with the decision's own form (see the template).
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "form": "scope-decision"}),
+    )
+
+
+class AwaitingFilter(admin.SimpleListFilter):
+    title = gettext_lazy("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("requested", gettext_lazy("Awaiting a decision"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "requested":
+            return queryset.awaiting_decision()
+        return queryset
+
+
+@admin.register(AppScope)
+class AppScopeAdmin(admin.ModelAdmin):
+    """Restricted scope requests. Read-only; Approve and Reject run
+    `scopes.decide_scope_request` (lock, transition, security log, developer told)."""
+
+    change_form_template = "admin/open_api/appscope/change_form.html"
+    list_display = ("app", "scope", "state", "requested_by", "requested_at", "decided_at")
+    list_filter = (AwaitingFilter, "state", "scope")
+    search_fields = ("app__name", "app__app_key", "app__owner__email")
+    list_select_related = ("app", "scope", "requested_by")
+    ordering = ("-requested_at", "-pk")
+    fields = (
+        "app",
+        "scope",
+        "state",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request) -> bool:
+        return request.user.is_staff and request.user.has_perm(DECIDE_PERMISSION)
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [
+            path("<int:object_id>/decide/", decide, name="open_api_appscope_decide"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "can_decide": obj is not None
+            and obj.state == AppScope.State.REQUESTED
+            and self.has_decide_permission(request),
+            "decision_form": ScopeDecisionForm(),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(require_POST)
+    def decide_view(self, request, object_id):
+        """Approve or Reject, with the note typed beside the buttons."""
+        if not self.has_decide_permission(request):
+            raise PermissionDenied
+        form = ScopeDecisionForm(request.POST)
+        form.is_valid()
+        back = redirect("admin:open_api_appscope_change", object_id)
+        try:
+            row = scopes.decide_scope_request(
+                app_scope_id=object_id,
+                by=request.user,
+                approve=request.POST.get("decision") == "approve",
+                note=form.cleaned_data.get("note", ""),
+            )
+        except AppScope.DoesNotExist as exc:
+            raise Http404 from exc
+        except scopes.ScopeRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return back
+        self.message_user(
+            request,
+            _("The request is decided (%(state)s); the developer is notified.")
+            % {"state": row.get_state_display()},
+            messages.SUCCESS,
+        )
+        return back

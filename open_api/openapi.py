@@ -1,10 +1,17 @@
 """The OpenAPI 3.1 description of the Open API endpoints and webhooks, served at
 /open/openapi.json. Kept by hand next to the views it describes (api.py, signing.py)."""
 
+from .models import Scope
 from .services import ErrorCode
 
+# Codes whose name alone does not say what to do.
+ERROR_MEANINGS = {
+    ErrorCode.SCOPE_NOT_GRANTED: "scope not granted: the app does not hold the scope the "
+    "endpoint needs, or the seller did not grant it (the message names the scope; HTTP 403)",
+}
 ERROR_TABLE = "\n".join(
-    f"| {int(code)} | {code.name.lower().replace('_', ' ')} |" for code in ErrorCode
+    f"| {int(code)} | {ERROR_MEANINGS.get(code, code.name.lower().replace('_', ' '))} |"
+    for code in ErrorCode
 )
 
 DESCRIPTION = f"""
@@ -214,7 +221,7 @@ def document(base_url: str) -> dict:
         _query("app_key", "Your app key."),
         _query("app_secret", "Your app secret."),
     ]
-    return {
+    spec = {
         "openapi": "3.1.0",
         "info": {
             "title": "Partner Center Open API",
@@ -341,3 +348,54 @@ def document(base_url: str) -> dict:
             },
         },
     }
+    return with_scopes(spec)
+
+
+# --- Scopes: which scope each operation needs, from the catalog (open_api.models.Scope) ---
+
+
+def scopes_section(catalog: list) -> str:
+    lines = [
+        "",
+        "**Scopes.** An app chooses its scopes in Partner Center (App & Service › the app › "
+        "Scopes); a restricted scope counts once the reviewers approve the app's request. "
+        "The consent page asks the seller for the app's scopes, and the token answer's "
+        "`granted_scopes` lists what the seller granted. A call to an endpoint whose scope "
+        "the app does not hold, or the seller did not grant, answers HTTP 403 with code "
+        f"{int(ErrorCode.SCOPE_NOT_GRANTED)} and a message naming the scope: add the scope, "
+        "then send the seller the authorization link again.",
+        "",
+        "| scope | name | restricted | endpoints |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| `{scope.key}` | {scope.name} | {'yes' if scope.restricted else 'no'} | "
+        f"{', '.join(scope.endpoints) or '—'} |"
+        for scope in catalog
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def with_scopes(spec: dict) -> dict:
+    """Each operation names the scopes it needs (`x-scopes`, and a sentence); the
+    description gains the catalog's table."""
+    catalog = list(Scope.objects.order_by("position", "key"))
+    covering: dict[str, list[str]] = {}
+    for scope in catalog:
+        for endpoint in scope.endpoints or ():
+            covering.setdefault(endpoint, []).append(scope.key)
+    for methods in spec["paths"].values():
+        for operation in methods.values():
+            keys = covering.get(operation.get("operationId", ""), [])
+            if not keys:
+                continue
+            operation["x-scopes"] = keys
+            sentence = (
+                f"Needs scope {' or '.join(f'`{key}`' for key in keys)}, held by the app and "
+                f"granted by the seller; otherwise code {int(ErrorCode.SCOPE_NOT_GRANTED)}."
+            )
+            operation["description"] = " ".join(
+                part for part in (operation.get("description", ""), sentence) if part
+            )
+    spec["info"]["description"] += scopes_section(catalog)
+    return spec

@@ -33,8 +33,8 @@ from .models import (
     ACCESS_TOKEN_TTL,
     AUTHORIZATION_VALIDITY,
     EXPIRY_NOTICE_WINDOW,
-    SCOPES,
     AccessToken,
+    AppScope,
     AuthCode,
     Authorization,
     GrantedAuthorization,
@@ -193,7 +193,8 @@ def authorize_app(
         authorization.shop_region = shop.region
         authorization.shop_cipher = shop.cipher
         authorization.seller_type = shop.seller_type
-        authorization.granted_scopes = list(SCOPES)
+        # What the consent page listed: the scopes the app holds now.
+        authorization.granted_scopes = AppScope.objects.granted_keys(app.pk)
         authorization.authorized_at = now
         authorization.expires_at = now + AUTHORIZATION_VALIDITY
         authorization.revoked_at = None
@@ -412,8 +413,8 @@ def end_authorization(*, authorization_id: int, ended_by: str) -> bool:
     return ended
 
 
-def deauthorize_shop(*, app: Credentials, shop_cipher: str) -> Authorization:
-    """The developer ends a shop's authorization through the API (by shop cipher)."""
+def shop_authorization(*, app: Credentials, shop_cipher: str) -> Authorization:
+    """The app's active authorization by the shop with this cipher; ApiRefusal otherwise."""
     authorization = (
         Authorization.objects.active().filter(app_id=app.app_id, shop_cipher=shop_cipher).first()
         if shop_cipher
@@ -424,6 +425,16 @@ def deauthorize_shop(*, app: Credentials, shop_cipher: str) -> Authorization:
             ErrorCode.SHOP_NOT_AUTHORIZED,
             "No active authorization of this app has this shop_cipher.",
         )
+    return authorization
+
+
+def deauthorize_shop(
+    *, app: Credentials, shop_cipher: str, authorization: Authorization | None = None
+) -> Authorization:
+    """The developer ends a shop's authorization through the API (by shop cipher);
+    `authorization`: the shop's, if the caller found it already (shop_authorization)."""
+    if authorization is None:
+        authorization = shop_authorization(app=app, shop_cipher=shop_cipher)
     end_authorization(authorization_id=authorization.pk, ended_by=Authorization.EndedBy.DEVELOPER)
     return authorization
 

@@ -26,7 +26,7 @@ from sellers.views import current_seller
 
 from . import services
 from .forms import WebhookTopicsForm
-from .models import SCOPES, Authorization, WebhookDelivery, WebhookSubscription
+from .models import AppScope, Authorization, Scope, WebhookDelivery, WebhookSubscription
 from .models.webhooks import TOPIC_HELP
 
 
@@ -122,7 +122,10 @@ def authorize(request):
     context = {
         "app": app,
         "developer": _developer_name(app),
-        "scopes": list(SCOPES.values()),
+        # Exactly what authorize_app stores as the grant: the scopes the app holds now.
+        "scopes": Scope.objects.filter(key__in=AppScope.objects.granted_keys(app.pk)).order_by(
+            "position", "key"
+        ),
         "shops": shops,
         "seller": seller,
     }
@@ -196,13 +199,23 @@ def _owned_app(request, pk) -> App:
 def app_authorizations(request, pk):
     """The shops that authorized the app, with expiry, and Deauthorize."""
     app = _owned_app(request, pk)
-    authorizations = app.authorizations.order_by("revoked_at", "-authorized_at")
+    authorizations = list(app.authorizations.order_by("revoked_at", "-authorized_at"))
+    # Scopes: what each shop granted against what the app holds now; a shop missing any
+    # must consent again (the authorization link asks for the app's scopes as they are).
+    required = AppScope.objects.granted_keys(app.pk)
+    for authorization in authorizations:
+        granted = authorization.granted_scopes or []
+        authorization.missing_scopes = [key for key in required if key not in granted]
+    reconsent = [a for a in authorizations if a.is_active and a.missing_scopes]
     # The developer's sandbox test shops are marked TEST (SPEC §9.1).
     test_accounts = {t.account_id for t in get_directory().list_test_shops(app.owner_id)}
     context = {
         "app": app,
         "authorizations": authorizations,
         "test_accounts": test_accounts,
+        "required_scopes": required,
+        "reconsent": reconsent,
+        "authorization_url": request.build_absolute_uri(app.authorization_path()),
         "may": app_permissions(request.user),
     }
     return render(request, "open_api/app_authorizations.html", context)

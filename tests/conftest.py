@@ -68,6 +68,9 @@ def _catalog(request):
 
     if not Market.objects.exists():
         seed_catalog()
+        from open_api.models import Scope
+
+        Scope.objects.ensure_catalog()
 
 
 def make_user(*, email: str, password: str = PASSWORD, verified: bool = True, **extra) -> User:

@@ -31,6 +31,9 @@ REVIEWER_PERMISSIONS = [
     # SPEC §8.6: appeals against a blacklisting; deciding them is its own right.
     "compliance.view_appeal",
     "compliance.decide_appeal",
+    # Restricted scope requests of apps; deciding them is its own right.
+    "open_api.view_appscope",
+    "open_api.decide_scope",
 ]
 
 PARTNER = {"email": "partner@example.com", "password": "Demo-partner-2026"}

@@ -7,7 +7,6 @@ from .authorizations import (
     AUTH_CODE_TTL,
     AUTHORIZATION_VALIDITY,
     EXPIRY_NOTICE_WINDOW,
-    SCOPES,
     AccessToken,
     AuthCode,
     Authorization,
@@ -20,7 +19,15 @@ from .authorizations import (
 )
 from .calls import ApiCall
 from .gateway import DEFAULT_PER_SECOND, AllowedNetwork, RateLimit, parse_network
-from .scopes import AppScope, Scope, ScopeQuerySet
+from .scopes import (
+    CATALOG,
+    DECIDE_PERMISSION,
+    DEFAULT_SCOPES,
+    AppScope,
+    AppScopeQuerySet,
+    Scope,
+    ScopeQuerySet,
+)
 from .webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -32,13 +39,16 @@ __all__ = [
     "ACCESS_TOKEN_TTL",
     "AUTHORIZATION_VALIDITY",
     "AUTH_CODE_TTL",
+    "CATALOG",
+    "DECIDE_PERMISSION",
     "DEFAULT_PER_SECOND",
+    "DEFAULT_SCOPES",
     "EXPIRY_NOTICE_WINDOW",
-    "SCOPES",
     "AccessToken",
     "AllowedNetwork",
     "ApiCall",
     "AppScope",
+    "AppScopeQuerySet",
     "AuthCode",
     "Authorization",
     "AuthorizationQuerySet",

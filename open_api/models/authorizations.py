@@ -29,15 +29,6 @@ AUTH_CODE_TTL = timedelta(minutes=30)
 ACCESS_TOKEN_TTL = timedelta(days=7)
 EXPIRY_NOTICE_WINDOW = timedelta(days=30)
 
-# What an authorized app may access. Every app asks for all of them for now; the consent page
-# lists them and the token API reports them as granted_scopes.
-SCOPES = {
-    "seller.authorization.info": _("See which of your shops authorized this app"),
-    "seller.shop.info": _("Read your shops' names, regions and seller types"),
-    "seller.order.info": _("Read your orders and their fulfilment status"),
-    "seller.product.basic": _("Read and update your products and inventory"),
-}
-
 
 def digest(value: str) -> str:
     """Codes and tokens are stored as this hash only: a database leak hands out nothing."""

@@ -169,6 +169,7 @@ PAGES = [
         submit="main form button[type=submit]",
     ),
     Page("app-webhook-topics", "developer", "/apps/{app}/webhooks/topics/"),
+    Page("app-scopes", "developer", "/apps/{app}/scopes/"),
     Page("seller-verification", "developer", "/apps/seller-verification/"),
     Page("compliance", "developer", "/onboarding/compliance/"),
     Page("security-review", "developer", "/onboarding/compliance/security-review/"),

@@ -44,7 +44,7 @@ def test_seller_authorizes_and_then_denies_an_app(page, shoot, published_app):
 
     # The consent page: the app, its developer, what it may access, the shop.
     page.get_by_role("heading", name="Authorize Order Sync").wait_for()
-    assert page.get_by_text("Read your orders").is_visible()
+    assert page.get_by_text("See which of your shops authorized this app").is_visible()
     assert page.get_by_label(f"Shop {SHOP_ID}", exact=False).is_checked()
     shoot(page, "consent")
     page.get_by_role("button", name="Authorize").click()

@@ -47,7 +47,7 @@ def test_consent_page_shows_the_app_the_developer_and_what_it_may_access(sam_cli
     assert response.status_code == 200
     assert f"Authorize {alice_app.name}" in response.text
     assert "Developed by" in response.text
-    assert "Read your orders" in response.text
+    assert "See which of your shops authorized this app" in response.text
     assert "Shop " + SAM_SHOP in response.text
 
 

@@ -112,7 +112,7 @@ def test_deauthorize_is_limited_per_app_and_shop(alice_app, settings):
     assert other_shop.status_code == 404
 
 
-def test_the_openapi_document_describes_the_429(client):
+def test_the_openapi_document_describes_the_429(client, db):
     # when
     document = client.get("/open/openapi.json").json()
 

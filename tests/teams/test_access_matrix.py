@@ -158,6 +158,9 @@ MATRIX = {
     "console:api-testing": Module.AUTHORIZATIONS,
     "console:signature-debugger": Module.SECRETS,
     "open_api:app-webhook-topics": Module.WEBHOOKS,
+    "console:scopes": Module.APPS,
+    "console:scope-request": Module.APPS,
+    "console:scope-withdraw": Module.APPS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
@@ -223,6 +226,9 @@ QUERIES = {"onboarding:get-started": "?type=tsp"}
 # The smallest POST that reaches the view's work (anything else posts an empty form).
 BODIES = {
     "onboarding:switch-role": lambda: {"role": "app-developer"},
+    "console:scope-request": lambda: {
+        "reason": "We print packing slips for the seller's orders every morning."
+    },
     "teams:invite": lambda: {
         "email": "someone.new@example.com",
         "role": Role.objects.builtin("viewer").pk,
@@ -276,6 +282,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
         "test_shop_id": things.test_shop_id,
         "kind": SellerType.LOCAL.slug,
         "what": "email",
+        "key": "seller.order.info",  # a restricted scope: requested and withdrawn by key
     }
     kwargs = {}
     for converter in pattern.pattern.converters:
@@ -292,7 +299,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
 
 
 # Arguments that name no object of anyone's (which credential a page changes, which link).
-NOT_OBJECTS = frozenset({"what", "kind"})
+NOT_OBJECTS = frozenset({"what", "kind", "key"})
 
 
 def names_an_object(pattern: URLPattern) -> bool:
