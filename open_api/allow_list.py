@@ -18,11 +18,11 @@ from .models import AllowedNetwork, parse_network
 
 
 def normalize_network(value: str) -> str:
-    """The canonical text of an address or range (IPv6 compressed, lower case), or a
-    ValidationError that says what is wrong with it."""
+    """The canonical text of an address or range (IPv6 compressed, lower case; a single
+    address without its /32 or /128), or a ValidationError that says what is wrong with it."""
     text = (value or "").strip()
     try:
-        return str(parse_network(text))
+        network = parse_network(text)
     except ValueError as exc:
         if "has host bits set" in str(exc):
             range_ = ipaddress.ip_network(text, strict=False)
@@ -40,6 +40,9 @@ def normalize_network(value: str) -> str:
             )
             % {"value": text}
         ) from exc
+    if network.prefixlen == network.max_prefixlen:
+        return str(network.network_address)
+    return str(network)
 
 
 def _audit(*, app: App, by: User, ip: str | None, action: str, network: str) -> None:

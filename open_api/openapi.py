@@ -1,11 +1,25 @@
 """The OpenAPI 3.1 description of the Open API endpoints and webhooks, served at
 /open/openapi.json. Kept by hand next to the views it describes (api.py, signing.py)."""
 
+from .models import DEFAULT_PER_SECOND
 from .services import ErrorCode
 
-ERROR_TABLE = "\n".join(
-    f"| {int(code)} | {code.name.lower().replace('_', ' ')} |" for code in ErrorCode
-)
+# What the gateway's refusals mean, beyond their names.
+GATEWAY_ERROR_NOTES = {
+    ErrorCode.IP_NOT_ALLOWED: "the call came from an address outside the app's IP allow-list "
+    "(the message names the address seen; HTTP 403)",
+    ErrorCode.TOO_MANY_REQUESTS: "past the rate limit of this app, shop and endpoint "
+    "(HTTP 429; wait the seconds in Retry-After)",
+}
+
+
+def _error_row(code: ErrorCode) -> str:
+    meaning = code.name.lower().replace("_", " ")
+    note = GATEWAY_ERROR_NOTES.get(code)
+    return f"| {int(code)} | {meaning}: {note} |" if note else f"| {int(code)} | {meaning} |"
+
+
+ERROR_TABLE = "\n".join(_error_row(code) for code in ErrorCode)
 
 DESCRIPTION = f"""
 Seller authorization and the Open API of Partner Center, in the protocol TikTok Shop
@@ -27,10 +41,20 @@ on success. Errors answer a non-zero `code` and a 4xx status. `request_id` is al
 | --- | --- |
 {ERROR_TABLE}
 
-**Rate limit.** Each app may send 50 requests per second (per shop where a request names
-a `shop_cipher`), as TikTok Shop's default; an operator may set another rate. Past it the
-answer is HTTP 429 with code {int(ErrorCode.TOO_MANY_REQUESTS)} and a `Retry-After` header:
-the seconds to wait before trying again.
+**Rate limit.** Each app may send {DEFAULT_PER_SECOND} requests per second to each endpoint
+(per shop where a request names a `shop_cipher`), as TikTok Shop's default; an operator may
+set another rate for an endpoint or for one app. Every request counts, refusals included, and
+every answer carries `X-RateLimit-Limit` (requests allowed per one-second window),
+`X-RateLimit-Remaining` (left in the current window) and `X-RateLimit-Reset` (seconds until
+the window resets — a delay, not a Unix time). Past the limit the answer is HTTP 429 with
+code {int(ErrorCode.TOO_MANY_REQUESTS)} and a `Retry-After` header: the seconds to wait
+before trying again. Should the gateway's counter be unreachable, calls are not limited and
+`X-RateLimit-Remaining` shows the whole limit.
+
+**IP allow-list.** An app may list the addresses and CIDR ranges (IPv4, IPv6) its calls come
+from (App & Service › your app › IP allow-list). A call from any other address is refused with
+HTTP 403 and code {int(ErrorCode.IP_NOT_ALLOWED)}, naming the address seen. An empty list
+accepts calls from anywhere.
 
 **Signed requests** (`/authorization/...`) carry `app_key`, `timestamp` (Unix seconds,
 at most 5 minutes old and 30 seconds ahead) and `sign` =
@@ -88,12 +112,7 @@ ERROR_RESPONSE = {
 RATE_LIMITED_RESPONSE = {
     "description": f"Too many requests for this app: code {int(ErrorCode.TOO_MANY_REQUESTS)}. "
     "Wait the seconds in Retry-After.",
-    "headers": {
-        "Retry-After": {
-            "description": "Seconds to wait before the next request.",
-            "schema": {"type": "integer", "minimum": 1},
-        }
-    },
+    "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 
@@ -141,7 +160,47 @@ def _webhook(summary: str, type_value: int, data_properties: dict) -> dict:
     }
 
 
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": {
+        "description": "Requests allowed per one-second window for this app, shop and endpoint.",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in the current window (the whole limit when the gateway "
+        "could not count).",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-RateLimit-Reset": {
+        "description": "Seconds until the current window resets (a delay, not a Unix time).",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
+
+
+def _with_rate_limit_headers(spec: dict) -> dict:
+    """Every answer of every path carries the X-RateLimit-* headers; the 429 Retry-After."""
+    spec["components"]["headers"] = {
+        **RATE_LIMIT_HEADERS,
+        "Retry-After": {
+            "description": "Seconds to wait before the next request.",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+    }
+    refs = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS}
+    for path in spec["paths"].values():
+        for operation in path.values():
+            operation["responses"] = {
+                code: {**response, "headers": {**refs, **response.get("headers", {})}}
+                for code, response in operation["responses"].items()
+            }
+    return spec
+
+
 def document(base_url: str) -> dict:
+    return _with_rate_limit_headers(_document(base_url))
+
+
+def _document(base_url: str) -> dict:
     token_parameters = [
         _query("app_key", "Your app key."),
         _query("app_secret", "Your app secret."),

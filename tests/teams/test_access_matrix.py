@@ -63,6 +63,7 @@ PARTNER_NAMESPACES = frozenset(
         "referrals",
         "notifications",
         "teams",
+        "console",
     }
 )
 # Namespaces with no partner page: staff, the Seller Center stand-in, the public catalog.
@@ -150,6 +151,9 @@ MATRIX = {
     "open_api:app-webhooks": Module.WEBHOOKS,
     "open_api:app-webhook-test": Module.WEBHOOKS,
     "open_api:app-webhook-redeliver": Module.WEBHOOKS,
+    "console:ip-allow-list": Module.APPS,
+    "console:ip-allow-list-add": Module.APPS,
+    "console:ip-allow-list-remove": Module.APPS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
@@ -215,6 +219,7 @@ QUERIES = {"onboarding:get-started": "?type=tsp"}
 # The smallest POST that reaches the view's work (anything else posts an empty form).
 BODIES = {
     "onboarding:switch-role": lambda: {"role": "app-developer"},
+    "console:ip-allow-list-add": lambda: {"network": "203.0.113.0/24"},
     "teams:invite": lambda: {
         "email": "someone.new@example.com",
         "role": Role.objects.builtin("viewer").pk,
@@ -255,6 +260,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
         "onboarding": things.application.pk,
         "apps_services": things.app.pk,
         "open_api": things.app.pk,
+        "console": things.app.pk,
         "referrals": things.service.pk,
         "notifications": things.notification.pk,
         "compliance": things.appeal.pk,
@@ -264,6 +270,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
         "name": things.document,
         "authorization_id": things.authorization.pk,
         "delivery_id": things.delivery.pk,
+        "network_id": things.allowed_network.pk if things.allowed_network else 0,
         "kind": SellerType.LOCAL.slug,
         "what": "email",
     }
