@@ -171,7 +171,8 @@ def ensure_ip_allowed(request, call: Call) -> None:
 def open_api(*methods: str, endpoint: Endpoint | None = None):
     """JSON for every outcome, a 405 in the protocol's shape, a 429 past the rate limit of
     the app, shop and endpoint, X-RateLimit-* headers on every answer (every request counts,
-    refusals included), no CSRF (signed requests). The view is called with the request and the `Call`.
+    refusals included), no CSRF (signed requests). The view is called with the request and
+    the `Call`.
     `endpoint`: which one the view is (open_api/endpoints.py); None for the catch-all 404.
     Every outcome, refusals included, goes to the API call log (open_api/calllog.py)."""
 

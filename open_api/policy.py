@@ -54,7 +54,8 @@ _held: dict[str, Policy] = {}
 def read(app_key: str, *, generation: str) -> Policy:
     """From the database: the endpoints' rates for every app, this app's overrides and its
     allow-list, in one query."""
-    text, number = CharField(), IntegerField()
+    text: CharField = CharField()
+    number: IntegerField = IntegerField()
     limits = RateLimit.objects.filter(Q(app=None) | Q(app__app_key=app_key)).values_list(
         Value("limit", output_field=text), "endpoint", "per_second", "app_id"
     )

@@ -21,8 +21,8 @@ stand. Availability wins over throttling for the length of the outage, deliberat
 
 import functools
 import ipaddress
-import math
 import logging
+import math
 import time
 from dataclasses import dataclass
 
