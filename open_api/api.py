@@ -29,6 +29,7 @@ from partner_center.cache import count_and_get_many
 from . import access, calllog, endpoints, policy, services, signing
 from .access import Access
 from .endpoints import Endpoint
+from .models import DEFAULT_PER_SECOND
 from .openapi import document
 from .policy import Policy
 from .services import ApiRefusal, ErrorCode
@@ -143,7 +144,11 @@ def count_call(request, endpoint: Endpoint | None) -> tuple[throttle.Usage, Call
     keys = [credentials.generation_key(app_key)] + ([access.cache_key(token)] if token else [])
     count, found = count_and_get_many(cache, window.counter, window.expires_in, keys)
     generation = found.get(keys[0]) or credentials.current_generation(app_key)
-    app_policy = policy.lookup(app_key, generation=generation)
+    if endpoint is None:
+        # The catch-all 404: the default rate, no allow-list to check, nothing to read.
+        app_policy = Policy(generation=generation)
+    else:
+        app_policy = policy.lookup(app_key, generation=generation, cache_down=not count)
     call = Call(
         app_key=app_key,
         generation=generation,
@@ -182,6 +187,9 @@ def open_api(*methods: str, endpoint: Endpoint | None = None):
                 usage, call = count_call(request, endpoint)
             except Exception:  # the database is away: still the protocol's answer
                 logger.exception("Open API %s failed.", request.path)
+                request.open_api_usage = throttle.Usage(
+                    limit=DEFAULT_PER_SECOND, remaining=DEFAULT_PER_SECOND, reset=1, counted=False
+                )
                 return refuse(
                     note, ApiRefusal(ErrorCode.INTERNAL_ERROR, "Internal error. Try again later.")
                 )

@@ -7,10 +7,13 @@ in the round trip that counts the call, so a warm call reads nothing. Every edit
 limit or an allow-list calls `credentials.changed()` for the apps it affects, and every
 process rereads on its very next call. Reading costs one query (both tables, one UNION).
 
-With the cache unreachable there is no generation to trust: each call reads the policy.
+With the cache unreachable there is no generation to trust. Rather than add a query to every
+call of an outage (when every call already reads the database), a policy read less than
+OUTAGE_REUSE seconds ago is used again: during an outage an edit takes up to that long.
 """
 
 import ipaddress
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,6 +23,7 @@ from .models import DEFAULT_PER_SECOND, AllowedNetwork, RateLimit
 
 # Bounds the memory a process spends, as apps_services.credentials does.
 MAX_ENTRIES = 10_000
+OUTAGE_REUSE = 5.0  # seconds
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -29,6 +33,7 @@ class Policy:
     generation: str
     limits: Mapping[str, int] = field(default_factory=dict)  # endpoint key → per second
     networks: tuple[Network, ...] = ()  # empty: calls may come from anywhere
+    read_at: float = 0.0  # time.monotonic() when read
 
     def per_second(self, endpoint_key: str | None) -> int:
         if endpoint_key is None:
@@ -72,13 +77,22 @@ def read(app_key: str, *, generation: str) -> Policy:
             rates[value] = per_second
         else:
             overrides[value] = per_second
-    return Policy(generation=generation, limits=rates | overrides, networks=tuple(allowed))
+    return Policy(
+        generation=generation,
+        limits=rates | overrides,
+        networks=tuple(allowed),
+        read_at=time.monotonic(),
+    )
 
 
-def lookup(app_key: str, *, generation: str) -> Policy:
-    """The app's policy under `generation` (the app's current one)."""
+def lookup(app_key: str, *, generation: str, cache_down: bool = False) -> Policy:
+    """The app's policy under `generation` (the app's current one). `cache_down`: the
+    cache could not be reached, so `generation` was drawn for this call alone."""
     held = _held.get(app_key)
-    if held is not None and held.generation == generation:
+    if held is not None and (
+        held.generation == generation
+        or (cache_down and time.monotonic() - held.read_at < OUTAGE_REUSE)
+    ):
         return held
     policy = read(app_key, generation=generation)
     if len(_held) >= MAX_ENTRIES:

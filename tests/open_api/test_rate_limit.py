@@ -345,3 +345,22 @@ def test_a_redis_outage_fails_open_with_the_headers(settings, client, alice_app)
     # then
     assert response.status_code == 401
     assert limit_headers(response) == (DEFAULT_PER_SECOND, DEFAULT_PER_SECOND, 1)
+
+
+def test_a_policy_that_cannot_be_read_is_still_a_protocol_answer(client, alice_app, monkeypatch):
+    # given: the database fails when the app's limits are read
+    from open_api import policy
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(policy, "read", fails)
+    policy.forget_all()
+
+    # when
+    response = token_get(client, alice_app.app_key)
+
+    # then
+    assert response.status_code == 500
+    assert response.json()["code"] == ErrorCode.INTERNAL_ERROR
+    assert limit_headers(response) == (DEFAULT_PER_SECOND, DEFAULT_PER_SECOND, 1)
