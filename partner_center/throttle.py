@@ -105,15 +105,6 @@ class Window:
             return Usage(limit=limit, remaining=limit, reset=reset, counted=False)
         return Usage(limit=limit, remaining=max(0, limit - count), reset=reset, over=count > limit)
 
-    def outcome(self, count: int | None, *, scope: str) -> Limit:
-        """The Limit for the count the cache answered (None: unreachable, not applied)."""
-        if count is None:
-            logger.warning("Rate limit %s not applied: the cache did not count.", scope)
-            return NOT_LIMITED
-        if count <= self.limit:
-            return NOT_LIMITED
-        return Limit(limited=True, retry_after=max(1, int(self.ends_at - time.time())))
-
 
 @dataclass(frozen=True)
 class Usage:
