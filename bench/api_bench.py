@@ -9,9 +9,10 @@
 
 A success is a 200 whose JSON body says `"code": 0` (checked by bench/open_api.lua for every
 answer); anything else is counted as an error. The portal is served by its own gunicorn (same
-command line as the baseline) with OPEN_API_RATE_LIMIT raised: the production limit (50/s per
-app and shop) would otherwise answer most of the load with 429s. The limit is still counted
-in Redis on every call, as in production.
+command line as the baseline); the demo app's rate limit is raised on every endpoint (a
+RateLimit row per endpoint for that app): the default limit (50/s per app, shop and endpoint)
+would otherwise answer most of the load with 429s. The limit is still counted in Redis and
+read from the app's policy on every call, as in production.
 """
 
 from __future__ import annotations
@@ -34,17 +35,23 @@ SHOPS_TARGET, REFRESH_TARGET = 0.5, 0.3
 # by the script as "exhausted" and counted as errors).
 REFRESH_TOKENS_PER_RUN = 25_000
 
-# Run by `manage.py shell -c` after seed_demo: the demo seller authorizes the demo app, the
-# auth code is exchanged, and `count` more refresh tokens are issued for that authorization.
+# Run by `manage.py shell -c` after seed_demo: the demo app's rate limit is raised, the demo
+# seller authorizes it, the auth code is exchanged, and `count` more refresh tokens are
+# issued for that authorization.
 SEED = """
 import json, secrets
 from apps_services import credentials
 from apps_services.models import App
-from open_api import services
-from open_api.models import RefreshToken, digest
+from open_api import endpoints, services
+from open_api.models import RateLimit, RefreshToken, digest
 from sellers.models import SellerAccount, Shop
 
 app = App.objects.get(app_key={app_key!r})
+for endpoint in endpoints.ENDPOINTS:
+    RateLimit.objects.update_or_create(
+        endpoint=endpoint.key, app=app, defaults={{"per_second": 1_000_000}}
+    )
+credentials.changed([app.app_key])
 shop = Shop.objects.get(shop_id={shop_id!r})
 account = shop.account
 code = services.authorize_app(
@@ -120,7 +127,7 @@ Row = harness.Row
 def rows(ctx: harness.Context) -> list[harness.Row]:
     runs = ctx.rounds + 1  # the warm-up run uses tokens too
     app, access_token, refresh_tokens = seed(ctx, runs)
-    env = {**ctx.env, "OPEN_API_RATE_LIMIT": "1000000/s"}
+    env = dict(ctx.env)
     port = harness.free_port()
     token_files = []
     with tempfile.TemporaryDirectory() as folder:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import scopes, signature_debugger, test_shops, testing_tool
+from .views import allow_list, scopes, signature_debugger, test_shops, testing_tool
 
 app_name = "console"
 
@@ -29,4 +29,11 @@ urlpatterns: list = [
     path("<int:pk>/scopes/", scopes.app_scopes, name="scopes"),
     path("<int:pk>/scopes/<str:key>/request/", scopes.scope_request, name="scope-request"),
     path("<int:pk>/scopes/<str:key>/withdraw/", scopes.scope_withdraw, name="scope-withdraw"),
+    path("<int:pk>/ip-allow-list/", allow_list.ip_allow_list, name="ip-allow-list"),
+    path("<int:pk>/ip-allow-list/add/", allow_list.ip_allow_list_add, name="ip-allow-list-add"),
+    path(
+        "<int:pk>/ip-allow-list/<int:network_id>/remove/",
+        allow_list.ip_allow_list_remove,
+        name="ip-allow-list-remove",
+    ),
 ]

@@ -1,5 +1,6 @@
 """Seller authorization and webhooks (SPEC §4.7-4.9): read-only for support. The scope
-catalog, and the restricted scope requests staff decide."""
+catalog and the restricted scope requests staff decide; the gateway's rate limits; the IP
+allow-lists are the developers' own (read-only here)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,8 +19,10 @@ from apps_services.models import App
 from . import endpoints, scopes
 from .models import (
     DECIDE_PERMISSION,
+    AllowedNetwork,
     AppScope,
     Authorization,
+    RateLimit,
     Scope,
     WebhookAttempt,
     WebhookDelivery,
@@ -211,3 +214,50 @@ class AppScopeAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return back
+
+
+@admin.register(RateLimit)
+class RateLimitAdmin(admin.ModelAdmin):
+    """Requests per second per app and shop on an endpoint. Every save and delete renews the
+    generation of the apps the row governs (all of them for a row without an app), so every
+    process applies the new rate on its next call."""
+
+    list_display = ("endpoint", "app", "per_second")
+    list_filter = ("endpoint",)
+    search_fields = ("endpoint", "app__name", "app__app_key")
+    list_select_related = ("app",)
+    raw_id_fields = ("app",)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "endpoint":
+            return forms.ChoiceField(
+                label=gettext_lazy("endpoint"),
+                choices=endpoints.choices(),
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # The app the row governed before (its app may have changed) and the ones it governs now.
+        before = RateLimit.objects.filter(pk=obj.pk).app_keys() if change else []
+        super().save_model(request, obj, form, change)
+        credentials.changed([*before, *RateLimit.objects.filter(pk=obj.pk).app_keys()])
+
+    def delete_model(self, request, obj):
+        app_keys = RateLimit.objects.filter(pk=obj.pk).app_keys()
+        super().delete_model(request, obj)
+        credentials.changed(app_keys)
+
+    def delete_queryset(self, request, queryset):
+        app_keys = queryset.app_keys()
+        super().delete_queryset(request, queryset)
+        credentials.changed(app_keys)
+
+
+@admin.register(AllowedNetwork)
+class AllowedNetworkAdmin(ReadOnlyAdmin):
+    """The developers edit their allow-lists on the app's page (audited there)."""
+
+    list_display = ("network", "app", "note", "created_by", "created_at")
+    search_fields = ("network", "app__name", "app__app_key")
+    list_select_related = ("app", "created_by")

@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import wraps
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.utils.http import http_date
@@ -28,10 +27,12 @@ from apps_services.credentials import Credentials
 from partner_center import requestid, throttle
 from partner_center.cache import count_and_get_many
 
-from . import access, calllog, endpoints, scopes, services, signing
+from . import access, calllog, endpoints, policy, scopes, services, signing
 from .access import Access
 from .endpoints import Endpoint
+from .models import DEFAULT_PER_SECOND
 from .openapi import document
+from .policy import Policy
 from .services import ApiRefusal, ErrorCode
 
 logger = logging.getLogger(__name__)
@@ -96,16 +97,24 @@ def refuse(note: "calllog.CallNote", exc: ApiRefusal):
     return refusal(exc)
 
 
-def _too_many(limit: throttle.Limit):
-    response = refusal(
+def _too_many(usage: throttle.Usage):
+    return refusal(
         ApiRefusal(
             ErrorCode.TOO_MANY_REQUESTS,
-            f"Too many requests for this app (limit {settings.OPEN_API_RATE_LIMIT}). "
-            f"Retry after {limit.retry_after} second(s).",
+            f"Too many requests for this app, shop and endpoint (limit {usage.limit} per "
+            f"second). Retry after {usage.retry_after} second(s).",
         )
     )
-    response["Retry-After"] = str(limit.retry_after)
-    return response
+
+
+def rate_limit_headers(response, usage: throttle.Usage) -> None:
+    """On every answer. Reset is the seconds until the window ends (as Retry-After counts),
+    not a Unix time. When the cache could not count, Remaining is the whole limit."""
+    response["X-RateLimit-Limit"] = str(usage.limit)
+    response["X-RateLimit-Remaining"] = str(usage.remaining)
+    response["X-RateLimit-Reset"] = str(usage.reset)
+    if usage.over:
+        response["Retry-After"] = str(usage.retry_after)
 
 
 @dataclass
@@ -113,42 +122,79 @@ class Call:
     """What the cache held for this call, fetched in the round trip that counted it."""
 
     app_key: str
-    generation: str | None  # the app's credentials generation; None: not in the cache
+    generation: str  # the app's credentials generation (drawn now if the cache had none)
     access: Access | None  # the access token's cached entry, if one was sent
+    policy: Policy  # the app's rate limits and IP allow-list under that generation
 
 
-def count_call(request) -> tuple[throttle.Limit, Call]:
-    """Count the call against OPEN_API_RATE_LIMIT and fetch what the cache holds for it, in
-    one round trip to Redis.
+def count_call(request, endpoint: Endpoint | None) -> tuple[throttle.Usage, Call]:
+    """Count the call per app, shop and endpoint and fetch what the cache holds for it, in
+    one round trip to Redis; the limit is the app's policy for the endpoint (open_api/
+    policy.py, held in the process under the generation that round trip fetched).
 
     Counted before the credentials are checked, so the limit also bounds guessing an app's
     secret. The key is the app_key the request names: an unknown one is refused next anyway.
     """
     app_key = request.GET.get("app_key", "")
-    window = throttle.window(
+    endpoint_key = endpoint.key if endpoint else None
+    window = throttle.second(
         scope="open-api",
-        key=f"{app_key} {request.GET.get('shop_cipher', '')}",
-        rate=settings.OPEN_API_RATE_LIMIT,
+        key=f"{endpoint_key or '-'} {app_key} {request.GET.get('shop_cipher', '')}",
     )
     token = request.META.get("HTTP_X_TTS_ACCESS_TOKEN", "")
     keys = [credentials.generation_key(app_key)] + ([access.cache_key(token)] if token else [])
     count, found = count_and_get_many(cache, window.counter, window.expires_in, keys)
+    generation = found.get(keys[0]) or credentials.current_generation(app_key)
+    if endpoint is None:
+        # The catch-all 404: the default rate, no allow-list to check, nothing to read.
+        app_policy = Policy(generation=generation)
+    else:
+        app_policy = policy.lookup(app_key, generation=generation, cache_down=not count)
     call = Call(
         app_key=app_key,
-        generation=found.get(keys[0]),
+        generation=generation,
         access=found.get(keys[1]) if token else None,
+        policy=app_policy,
     )
-    return window.outcome(count, scope="open-api"), call
+    usage = window.usage(count, limit=app_policy.per_second(endpoint_key), scope="open-api")
+    return usage, call
+
+
+def ensure_ip_allowed(request, call: Call) -> None:
+    """Refuse a call from outside the app's IP allow-list (none: from anywhere)."""
+    if not call.policy.networks:
+        return
+    address = throttle.client_address(request)
+    if not call.policy.allows(address):
+        raise ApiRefusal(
+            ErrorCode.IP_NOT_ALLOWED,
+            f"Calls from {address} are not allowed for this app. Add the address your "
+            "servers call from to the app's IP allow-list (App & Service › your app › IP "
+            "allow-list).",
+        )
 
 
 def open_api(*methods: str, endpoint: Endpoint | None = None):
-    """JSON for every outcome, a 405 in the protocol's shape, a 429 past the app's rate
-    limit, no CSRF (signed requests). The view is called with the request and the `Call`.
+    """JSON for every outcome, a 405 in the protocol's shape, a 429 past the rate limit of
+    the app, shop and endpoint, X-RateLimit-* headers on every answer (every request counts,
+    refusals included), no CSRF (signed requests). The view is called with the request and
+    the `Call`.
     `endpoint`: which one the view is (open_api/endpoints.py); None for the catch-all 404.
     Every outcome, refusals included, goes to the API call log (open_api/calllog.py)."""
 
     def decorator(view):
         def handle(request, note: calllog.CallNote, *args, **kwargs):
+            try:
+                usage, call = count_call(request, endpoint)
+            except Exception:  # the database is away: still the protocol's answer
+                logger.exception("Open API %s failed.", request.path)
+                request.open_api_usage = throttle.Usage(
+                    limit=DEFAULT_PER_SECOND, remaining=DEFAULT_PER_SECOND, reset=1, counted=False
+                )
+                return refuse(
+                    note, ApiRefusal(ErrorCode.INTERNAL_ERROR, "Internal error. Try again later.")
+                )
+            request.open_api_usage = usage
             if request.method not in methods:
                 response = refuse(
                     note,
@@ -159,11 +205,10 @@ def open_api(*methods: str, endpoint: Endpoint | None = None):
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
-            limit, call = count_call(request)
-            if limit.limited:
+            if usage.over:
                 logger.info("Open API %s refused: rate limit.", request.path)
                 note.code = int(ErrorCode.TOO_MANY_REQUESTS)
-                return _too_many(limit)
+                return _too_many(usage)
             try:
                 return view(request, call, *args, **kwargs)
             except ApiRefusal as exc:
@@ -181,6 +226,9 @@ def open_api(*methods: str, endpoint: Endpoint | None = None):
             note = calllog.CallNote(endpoint=endpoint, started=time.perf_counter())
             request.open_api_note = note
             response = handle(request, note, *args, **kwargs)
+            usage = getattr(request, "open_api_usage", None)
+            if usage is not None:
+                rate_limit_headers(response, usage)
             calllog.record(request, note, response)
             return response
 
@@ -228,6 +276,7 @@ def token_get(request, call: Call):
         app_key=params["app_key"], app_secret=params["app_secret"], generation=call.generation
     )
     request.open_api_note.app_id = app.app_id
+    ensure_ip_allowed(request, call)
     _grant_type(params, "authorized_code")
     grant = services.exchange_auth_code(app=app, auth_code=params["auth_code"])
     return answer(_token_data(grant))
@@ -242,6 +291,7 @@ def token_refresh(request, call: Call):
         app_key=params["app_key"], app_secret=params["app_secret"], generation=call.generation
     )
     request.open_api_note.app_id = app.app_id
+    ensure_ip_allowed(request, call)
     _grant_type(params, "refresh_token")
     grant = services.refresh_access_token(app=app, refresh_token=params["refresh_token"])
     return answer(_token_data(grant))
@@ -252,7 +302,7 @@ def signed_app(request, call: Call) -> tuple[Credentials, str]:
     credentials generation its answer may be cached under."""
     params = request.GET.dict()
     _require(params, "app_key", "timestamp", "sign")
-    generation = call.generation or credentials.current_generation(params["app_key"])
+    generation = call.generation
     app = credentials.lookup(params["app_key"], generation=generation)
     if app is None:
         raise ApiRefusal(ErrorCode.UNKNOWN_APP_KEY, "Unknown app_key.")
@@ -277,6 +327,7 @@ def signed_app(request, call: Call) -> tuple[Credentials, str]:
             "access_token) + body + app secret with HMAC-SHA256 keyed by the app secret.",
         )
     services.ensure_app_active(app)
+    ensure_ip_allowed(request, call)
     return app, generation
 
 

@@ -1,18 +1,55 @@
 """The OpenAPI 3.1 description of the Open API endpoints and webhooks, served at
 /open/openapi.json. Kept by hand next to the views it describes (api.py, signing.py)."""
 
-from .models import Scope
+from .models import DEFAULT_PER_SECOND, Scope
 from .services import ErrorCode
 
-# Codes whose name alone does not say what to do.
+# What each code means and what to do about it: the error table of the description.
 ERROR_MEANINGS = {
+    ErrorCode.OK: "success",
+    ErrorCode.INVALID_PARAMETER: "a required parameter is missing or malformed (the message "
+    "names it; HTTP 400)",
+    ErrorCode.UNKNOWN_APP_KEY: "no app has this app_key (HTTP 401)",
+    ErrorCode.WRONG_APP_SECRET: "app_secret does not match the app_key; after a rotation the "
+    "previous secret works only during its grace period (HTTP 401)",
+    ErrorCode.WRONG_GRANT_TYPE: "grant_type must be authorized_code (token/get) or "
+    "refresh_token (token/refresh) (HTTP 400)",
+    ErrorCode.INVALID_AUTH_CODE: "the auth code is not one this app received (HTTP 400)",
+    ErrorCode.AUTH_CODE_EXPIRED: "the auth code is older than 30 minutes: have the seller "
+    "authorize again (HTTP 400)",
+    ErrorCode.AUTH_CODE_USED: "the auth code was exchanged already; the tokens issued from it "
+    "are revoked (HTTP 400)",
+    ErrorCode.INVALID_REFRESH_TOKEN: "the refresh token is not one this app holds (HTTP 400)",
+    ErrorCode.REFRESH_TOKEN_EXPIRED: "the refresh token expired: have the seller authorize "
+    "again (HTTP 400)",
+    ErrorCode.REFRESH_TOKEN_REVOKED: "the refresh token was rotated or revoked: use the "
+    "newest one (HTTP 400)",
+    ErrorCode.APP_DEACTIVATED: "the app is deactivated and cannot call the API (HTTP 403)",
+    ErrorCode.AUTHORIZATION_ENDED: "the seller's authorization ended or expired: have the "
+    "seller authorize again (HTTP 403)",
+    ErrorCode.INVALID_SIGN: "sign does not match; the signature debugger on the app's page "
+    "shows where yours departs (HTTP 401)",
+    ErrorCode.INVALID_TIMESTAMP: "timestamp is not the current Unix time in seconds (at most "
+    "5 minutes old, 30 seconds ahead) (HTTP 401)",
+    ErrorCode.INVALID_ACCESS_TOKEN: "the x-tts-access-token header holds no token of this app "
+    "(HTTP 401)",
+    ErrorCode.ACCESS_TOKEN_EXPIRED: "the access token expired: refresh it (HTTP 401)",
+    ErrorCode.ACCESS_TOKEN_REVOKED: "the access token was revoked (HTTP 401)",
+    ErrorCode.SHOP_NOT_AUTHORIZED: "the shop_cipher names no shop that authorized this app "
+    "(HTTP 404)",
+    ErrorCode.IP_NOT_ALLOWED: "the call came from an address outside the app's IP allow-list "
+    "(the message names the address seen; HTTP 403)",
     ErrorCode.SCOPE_NOT_GRANTED: "scope not granted: the app does not hold the scope the "
     "endpoint needs, or the seller did not grant it (the message names the scope; HTTP 403)",
+    ErrorCode.NOT_FOUND: "no Open API endpoint at this path (HTTP 404)",
+    ErrorCode.METHOD_NOT_ALLOWED: "the endpoint does not take this HTTP method; the Allow "
+    "header lists those it takes (HTTP 405)",
+    ErrorCode.TOO_MANY_REQUESTS: "past the rate limit of this app, shop and endpoint "
+    "(HTTP 429; wait the seconds in Retry-After)",
+    ErrorCode.INTERNAL_ERROR: "the portal failed; try again later, quoting the request_id "
+    "(HTTP 500)",
 }
-ERROR_TABLE = "\n".join(
-    f"| {int(code)} | {ERROR_MEANINGS.get(code, code.name.lower().replace('_', ' '))} |"
-    for code in ErrorCode
-)
+ERROR_TABLE = "\n".join(f"| {int(code)} | {ERROR_MEANINGS[code]} |" for code in ErrorCode)
 
 DESCRIPTION = f"""
 Seller authorization and the Open API of Partner Center, in the protocol TikTok Shop
@@ -34,10 +71,20 @@ on success. Errors answer a non-zero `code` and a 4xx status. `request_id` is al
 | --- | --- |
 {ERROR_TABLE}
 
-**Rate limit.** Each app may send 50 requests per second (per shop where a request names
-a `shop_cipher`), as TikTok Shop's default; an operator may set another rate. Past it the
-answer is HTTP 429 with code {int(ErrorCode.TOO_MANY_REQUESTS)} and a `Retry-After` header:
-the seconds to wait before trying again.
+**Rate limit.** Each app may send {DEFAULT_PER_SECOND} requests per second to each endpoint
+(per shop where a request names a `shop_cipher`), as TikTok Shop's default; an operator may
+set another rate for an endpoint or for one app. Every request counts, refusals included, and
+every answer carries `X-RateLimit-Limit` (requests allowed per one-second window),
+`X-RateLimit-Remaining` (left in the current window) and `X-RateLimit-Reset` (seconds until
+the window resets — a delay, not a Unix time). Past the limit the answer is HTTP 429 with
+code {int(ErrorCode.TOO_MANY_REQUESTS)} and a `Retry-After` header: the seconds to wait
+before trying again. Should the gateway's counter be unreachable, calls are not limited and
+`X-RateLimit-Remaining` shows the whole limit.
+
+**IP allow-list.** An app may list the addresses and CIDR ranges (IPv4, IPv6) its calls come
+from (App & Service › your app › IP allow-list). A call from any other address is refused with
+HTTP 403 and code {int(ErrorCode.IP_NOT_ALLOWED)}, naming the address seen. An empty list
+accepts calls from anywhere.
 
 **Signed requests** (`/authorization/...`) carry `app_key`, `timestamp` (Unix seconds,
 at most 5 minutes old and 30 seconds ahead) and `sign` =
@@ -104,12 +151,7 @@ ERROR_RESPONSE = {
 RATE_LIMITED_RESPONSE = {
     "description": f"Too many requests for this app: code {int(ErrorCode.TOO_MANY_REQUESTS)}. "
     "Wait the seconds in Retry-After.",
-    "headers": {
-        "Retry-After": {
-            "description": "Seconds to wait before the next request.",
-            "schema": {"type": "integer", "minimum": 1},
-        }
-    },
+    "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 
@@ -216,7 +258,47 @@ def webhook_topics() -> dict:
     }
 
 
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": {
+        "description": "Requests allowed per one-second window for this app, shop and endpoint.",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in the current window (the whole limit when the gateway "
+        "could not count).",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "X-RateLimit-Reset": {
+        "description": "Seconds until the current window resets (a delay, not a Unix time).",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
+
+
+def _with_rate_limit_headers(spec: dict) -> dict:
+    """Every answer of every path carries the X-RateLimit-* headers; the 429 Retry-After."""
+    spec["components"]["headers"] = {
+        **RATE_LIMIT_HEADERS,
+        "Retry-After": {
+            "description": "Seconds to wait before the next request.",
+            "schema": {"type": "integer", "minimum": 1},
+        },
+    }
+    refs = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS}
+    for path in spec["paths"].values():
+        for operation in path.values():
+            operation["responses"] = {
+                code: {**response, "headers": {**refs, **response.get("headers", {})}}
+                for code, response in operation["responses"].items()
+            }
+    return spec
+
+
 def document(base_url: str) -> dict:
+    return _with_rate_limit_headers(_document(base_url))
+
+
+def _document(base_url: str) -> dict:
     token_parameters = [
         _query("app_key", "Your app key."),
         _query("app_secret", "Your app secret."),

@@ -390,8 +390,6 @@ LOGIN_FAILURES_PER_IP_MAX = os.environ.get("LOGIN_FAILURES_PER_IP_MAX", "100/h")
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Wrong Seller Center passwords when a partner verifies a seller account (SPEC §4.6).
 SELLER_VERIFICATION_FAILURES = os.environ.get("SELLER_VERIFICATION_FAILURES", "5/15m")
-# Open API calls per app (and shop): TikTok Shop's documented default is 50 per second.
-OPEN_API_RATE_LIMIT = os.environ.get("OPEN_API_RATE_LIMIT", "50/s")
 # A token refresh (PostgreSQL) commits without waiting for its WAL flush: one disk flush
 # (milliseconds) per refresh would cap the endpoint far below the API's other calls. The
 # price: a PostgreSQL crash can forget the refreshes of its last fraction of a second (those
@@ -403,7 +401,6 @@ for _rate_setting in (
     "LOGIN_FAILURES_PER_IP",
     "LOGIN_FAILURES_PER_IP_MAX",
     "SELLER_VERIFICATION_FAILURES",
-    "OPEN_API_RATE_LIMIT",
 ):
     if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", globals()[_rate_setting]):
         raise RuntimeError(f"{_rate_setting} must read like 50/s or 5/15m.")

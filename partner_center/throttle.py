@@ -22,6 +22,7 @@ stand. Availability wins over throttling for the length of the outage, deliberat
 import functools
 import ipaddress
 import logging
+import math
 import time
 from dataclasses import dataclass
 
@@ -95,14 +96,36 @@ class Window:
     expires_in: int  # seconds the counter lives (set when it is created)
     ends_at: float  # Unix time the window ends
 
-    def outcome(self, count: int | None, *, scope: str) -> Limit:
-        """The Limit for the count the cache answered (None: unreachable, not applied)."""
-        if count is None:
+    def usage(self, count: int | None, *, limit: int, scope: str) -> "Usage":
+        """What `count` (the cache's answer; None or 0: it did not count) leaves of `limit`
+        requests in this window, for the X-RateLimit-* headers."""
+        reset = max(1, math.ceil(self.ends_at - time.time()))
+        if not count:
             logger.warning("Rate limit %s not applied: the cache did not count.", scope)
-            return NOT_LIMITED
-        if count <= self.limit:
-            return NOT_LIMITED
-        return Limit(limited=True, retry_after=max(1, int(self.ends_at - time.time())))
+            return Usage(limit=limit, remaining=limit, reset=reset, counted=False)
+        return Usage(limit=limit, remaining=max(0, limit - count), reset=reset, over=count > limit)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One counted event against a limit the caller chose after counting."""
+
+    limit: int  # events per window
+    remaining: int  # events left in this window (never below 0)
+    reset: int  # seconds until the window ends, at least 1
+    over: bool = False  # this event is past the limit
+    counted: bool = True  # False: the cache did not count (the limit is not applied)
+
+    @property
+    def retry_after(self) -> int:
+        return self.reset
+
+
+def second(*, scope: str, key: str) -> Window:
+    """The one-second window of (scope, key), whatever the limit: for a caller that learns
+    its limit only from what the counting round trip fetched (the Open API), and compares
+    with `Window.usage`. Its `limit` is not the caller's."""
+    return window(scope=scope, key=key, rate="1/s")
 
 
 def window(*, scope: str, key: str, rate: str) -> Window:
@@ -127,17 +150,22 @@ def check(*, scope: str, key: str, rate: str) -> Limit:
     return _limit(usage, scope=scope, over=bool(usage and usage["count"] >= usage["limit"]))
 
 
-def client_ip(request) -> str:
+def client_address(request) -> str:
     """The client's address as allauth sees it (ALLAUTH_TRUSTED_PROXY_COUNT and
-    ALLAUTH_TRUSTED_CLIENT_IP_HEADER apply), IPv6 reduced to its /64: one host has them all."""
+    ALLAUTH_TRUSTED_CLIENT_IP_HEADER apply), whole: what an IP allow-list compares."""
     from allauth.account.adapter import get_adapter
 
     try:
-        ip = get_adapter().get_client_ip(request)
+        return get_adapter().get_client_ip(request)
     except (ImproperlyConfigured, PermissionDenied):
         # A forwarded-for header shorter than the proxy count, or no address at all: limit
         # by the connection's address rather than answer a server error.
-        ip = request.META.get("REMOTE_ADDR") or "unknown"
+        return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def client_ip(request) -> str:
+    """`client_address`, IPv6 reduced to its /64 for rate limits: one host has them all."""
+    ip = client_address(request)
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:

@@ -16,6 +16,15 @@ from .. import endpoints
 DEFAULT_PER_SECOND = 50
 
 
+class RateLimitQuerySet(models.QuerySet):
+    def app_keys(self) -> list[str]:
+        """The keys of the apps whose calls these rows govern (a row without an app governs
+        every app): what a change to them must pass to `credentials.changed`."""
+        if self.filter(app=None).exists():
+            return list(App.objects.values_list("app_key", flat=True))
+        return list(App.objects.filter(rate_limits__in=self).values_list("app_key", flat=True))
+
+
 class RateLimit(models.Model):
     """Requests per second per app and shop on one endpoint. A row without an app is the
     endpoint's rate for every app; a row with an app overrides it for that app. Without
@@ -31,6 +40,8 @@ class RateLimit(models.Model):
         help_text=_("Leave empty for every app."),
     )
     per_second = models.PositiveIntegerField(_("requests per second"), default=DEFAULT_PER_SECOND)
+
+    objects = RateLimitQuerySet.as_manager()
 
     class Meta:
         ordering = ["endpoint", "app"]

@@ -26,7 +26,7 @@ from notifications.models import Notification
 from onboarding import services as onboarding
 from onboarding.models import Application, CompanyEntity
 from open_api import sandbox
-from open_api.models import Authorization, WebhookDelivery
+from open_api.models import AllowedNetwork, Authorization, WebhookDelivery
 from referrals.models import ShopRegistrationService
 from sellers.models import SellerType
 from teams.models import Invitation, Role
@@ -58,6 +58,7 @@ class Holdings:
     appeal: Appeal
     test_shop_id: str = ""  # a sandbox test shop's account id (SPEC §9.1)
     secrets: list[str] = field(default_factory=list)
+    allowed_network: AllowedNetwork | None = None
 
     def shown_in(self, module: str | None) -> list[str]:
         """What a page of `module` shows of these things (to its member as to the owner)."""
@@ -141,6 +142,7 @@ def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
         shop_id=authorization.shop_id,
         data={"message": "The seller revoked the authorization of this app."},
     )
+    allowed_network = AllowedNetwork.objects.create(app=app, network="198.51.100.0/24")
     submit_review(user)
     application = apply(user, kind="tsp", category="live-management")
     notification = Notification.objects.filter(user=user).order_by("pk").first()
@@ -190,6 +192,7 @@ def give_everything(user: User, *, prefix: str, reviewer: User) -> Holdings:
             invitation.email,
             spare_role.name,
         ],
+        allowed_network=allowed_network,
     )
 
 

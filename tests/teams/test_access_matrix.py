@@ -161,6 +161,9 @@ MATRIX = {
     "console:scopes": Module.APPS,
     "console:scope-request": Module.APPS,
     "console:scope-withdraw": Module.APPS,
+    "console:ip-allow-list": Module.APPS,
+    "console:ip-allow-list-add": Module.APPS,
+    "console:ip-allow-list-remove": Module.APPS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
@@ -229,6 +232,7 @@ BODIES = {
     "console:scope-request": lambda: {
         "reason": "We print packing slips for the seller's orders every morning."
     },
+    "console:ip-allow-list-add": lambda: {"network": "203.0.113.0/24"},
     "teams:invite": lambda: {
         "email": "someone.new@example.com",
         "role": Role.objects.builtin("viewer").pk,
@@ -280,6 +284,7 @@ def kwargs_for(name: str, pattern: URLPattern, things: Holdings) -> dict:
         "authorization_id": things.authorization.pk,
         "delivery_id": things.delivery.pk,
         "test_shop_id": things.test_shop_id,
+        "network_id": things.allowed_network.pk if things.allowed_network else 0,
         "kind": SellerType.LOCAL.slug,
         "what": "email",
         "key": "seller.order.info",  # a restricted scope: requested and withdrawn by key
