@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Authorization, WebhookAttempt, WebhookDelivery
+from .models import ApiCall, Authorization, WebhookAttempt, WebhookDelivery
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,3 +41,15 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     search_fields = ("notification_id", "app__name", "shop_id")
     list_select_related = ("app",)
     inlines = [WebhookAttemptInline]
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(ReadOnlyAdmin):
+    """The API call log, for support: find a developer's call by the request id they quote."""
+
+    list_display = ("at", "request_id", "app", "endpoint", "shop_id", "status", "code")
+    list_display += ("latency_ms", "ip")
+    list_filter = ("status", "endpoint")
+    search_fields = ("=request_id",)
+    list_select_related = ("app",)
+    show_full_result_count = False  # a week of calls: no COUNT(*) over the table per page

@@ -289,7 +289,9 @@ def authorized_shops(request, call: Call):
         generation=generation,
         cached=call.access,
     )
-    return answer({"shops": found.shops_now(time.time())})
+    shops = found.shops_now(time.time())
+    request.open_api_note.note_shops(shops)
+    return answer({"shops": shops})
 
 
 @open_api("DELETE", endpoint=endpoints.DEAUTHORIZE_SHOP)
