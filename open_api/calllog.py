@@ -14,7 +14,8 @@ the call log page within about a second; the page flushes its own process's buff
 * The database down: the rows stay in the buffer and are tried again on the next flush, up
   to MAX_ROWS; beyond that the newest calls are dropped and counted (`BUFFER.dropped`),
   with a warning. The API answer never waits for or hears of it.
-* Without `serve()` (tests, the shell) there is no thread: rows wait for `flush()`.
+* Without `serve()` (tests, the shell) there is no thread and no exit flush: rows wait for
+  `flush()` (a test database is gone by the time the process exits).
 """
 
 import atexit
@@ -176,13 +177,14 @@ def _call(model, row: Row):
 
 
 BUFFER = CallBuffer()
-atexit.register(BUFFER.flush)
 
 
 def serve() -> None:
     """Called where the portal is served (partner_center/wsgi.py): write the buffer from a
-    daemon thread in each process that records calls."""
-    BUFFER.background = True
+    daemon thread in each process that records calls, and what is left at exit."""
+    if not BUFFER.background:
+        BUFFER.background = True
+        atexit.register(BUFFER.flush)
 
 
 def flush() -> int:
