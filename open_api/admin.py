@@ -47,8 +47,17 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 class ApiCallAdmin(ReadOnlyAdmin):
     """The API call log, for support: find a developer's call by the request id they quote."""
 
-    list_display = ("at", "request_id", "app", "endpoint", "shop_id", "status", "code")
-    list_display += ("latency_ms", "ip")
+    list_display = (
+        "at",
+        "request_id",
+        "app",
+        "endpoint",
+        "shop_id",
+        "status",
+        "code",
+        "latency_ms",
+        "ip",
+    )
     search_fields = ("=request_id",)
     list_select_related = ("app",)
     show_full_result_count = False  # a week of calls: no COUNT(*) over the table per page

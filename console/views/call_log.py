@@ -24,8 +24,18 @@ MAX_PAGE = 1000
 BAR_STEPS = 20  # the chart's bars are sized by a CSS class per step (.call-bar-0 … -20)
 HTTP_STATUS = re.compile(r"[1-5][0-9]{2}")
 # What a row of the list shows (the client IP and app stay for support, in the admin).
-LIST_FIELDS = ("request_id", "endpoint", "method", "path", "shop_cipher", "shop_id", "status")
-LIST_FIELDS += ("code", "latency_ms", "at")
+LIST_FIELDS = (
+    "request_id",
+    "endpoint",
+    "method",
+    "path",
+    "shop_cipher",
+    "shop_id",
+    "status",
+    "code",
+    "latency_ms",
+    "at",
+)
 
 
 class CallLogFilterForm(forms.Form):
@@ -51,7 +61,7 @@ class CallLogFilterForm(forms.Form):
         status = self.cleaned_data["status"].strip().lower()
         if status and status not in self.STATUS_WORDS and not HTTP_STATUS.fullmatch(status):
             raise forms.ValidationError(
-                _("Enter success, error, throttled, or a three-digit HTTP status (100–599).")
+                _("Enter success, error, throttled, or a three-digit HTTP status (100 to 599).")
             )
         return status
 

@@ -10,10 +10,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..endpoints import BY_KEY
-
 from apps_services.models import App
 
+from ..endpoints import BY_KEY
 
 THROTTLED = 429
 SWEEP_BATCH = 10_000  # rows per DELETE: short statements, short locks
@@ -36,7 +35,7 @@ class ApiCallQuerySet(models.QuerySet):
         """Delete the rows older than API_CALL_LOG_DAYS, SWEEP_BATCH at a time; return how
         many went. Idempotent: a second run finds nothing left to delete."""
         deleted = 0
-        for _ in range(SWEEP_MAX_BATCHES):
+        for _round in range(SWEEP_MAX_BATCHES):
             batch = self.expired(now=now).order_by().values("pk")[:SWEEP_BATCH]
             # Nothing points at a call row: one DELETE … WHERE id IN (SELECT … LIMIT n).
             count, _by_model = self.model.objects.filter(pk__in=batch).delete()

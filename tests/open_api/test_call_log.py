@@ -74,7 +74,8 @@ def test_a_successful_call_is_recorded_after_the_flush(granted, client):
     assert call.ip == "127.0.0.1"
     assert 0 <= call.latency_ms < 10_000
     assert timezone.now() - call.at < timedelta(seconds=10)
-    assert not call.failed and not call.throttled
+    assert not call.failed
+    assert not call.throttled
 
 
 def test_a_refusal_is_recorded_with_its_error_code(alice_app, client):
@@ -132,7 +133,7 @@ def test_a_throttled_call_is_recorded_as_429(granted, client, settings, time_mac
 
 def test_the_shop_cipher_a_call_names_is_recorded(granted, client):
     # given
-    app, secret, tokens = granted
+    app, secret, _tokens = granted
     calllog.BUFFER.rows.clear()
 
     # when: a deauthorization names its shop by cipher
