@@ -84,6 +84,7 @@ class CallBuffer:
         self.background = False
         self.pid = 0  # the process whose flusher runs; a forked child starts its own
         self.dropped = 0
+        self.reported = 0  # dropped calls already warned about
         self.written = 0
 
     def add(self, row: Row) -> None:
@@ -111,11 +112,22 @@ class CallBuffer:
         while True:
             self.wake.wait(FLUSH_SECONDS)
             self.wake.clear()
-            written = self.flush()
-            if written <= 0:
-                # Idle, or the database away: give the connection back rather than hold
-                # one per process for nothing (and never reuse a broken one).
-                connection.close()
+            try:
+                written = self.flush()
+                self._report_dropped()
+                if written <= 0:
+                    # Idle, or the database away: give the connection back rather than
+                    # hold one per process for nothing (and never reuse a broken one).
+                    connection.close()
+            except Exception:  # the thread must outlive any surprise
+                logger.exception("API call log: the flusher failed; it goes on.")
+
+    def _report_dropped(self) -> None:
+        if self.dropped > self.reported:
+            logger.warning(
+                "API call log: %s call(s) dropped so far (the buffer was full).", self.dropped
+            )
+            self.reported = self.dropped
 
     def flush(self) -> int:
         """Write every waiting row in bulk; return how many were written (-1: the database
@@ -154,8 +166,6 @@ class CallBuffer:
             lost = len(rows) + len(self.rows) - len(kept)
             self.rows = kept
             self.dropped += lost
-        if lost:
-            logger.warning("API call log: %s call(s) dropped, the buffer is full.", lost)
 
 
 COLUMNS = (

@@ -202,7 +202,7 @@ def test_the_client_ip_behind_a_trusted_proxy_is_the_forwarded_one(db, client, s
     assert sorted(ApiCall.objects.values_list("ip", flat=True), key=str) == ["203.0.113.9", None]
 
 
-def test_a_full_buffer_drops_new_calls_and_counts_them(client, alice_app, monkeypatch):
+def test_a_full_buffer_drops_new_calls_and_counts_them(client, alice_app, monkeypatch, caplog):
     # given
     monkeypatch.setattr(calllog, "MAX_ROWS", 2)
     dropped = calllog.BUFFER.dropped
@@ -214,6 +214,8 @@ def test_a_full_buffer_drops_new_calls_and_counts_them(client, alice_app, monkey
     assert answers == [400, 400, 400]
     assert calllog.BUFFER.dropped == dropped + 1
     assert calllog.flush() == 2
+    calllog.BUFFER._report_dropped()  # what the flusher does after each flush
+    assert "call(s) dropped so far" in caplog.text
 
 
 def test_rows_the_database_refuses_are_dropped_not_retried(db, monkeypatch):
