@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import allow_list, scopes, signature_debugger, test_shops, testing_tool
+from .views import allow_list, call_log, scopes, signature_debugger, test_shops, testing_tool
 
 app_name = "console"
 
@@ -36,4 +36,5 @@ urlpatterns: list = [
         allow_list.ip_allow_list_remove,
         name="ip-allow-list-remove",
     ),
+    path("<int:pk>/api-calls/", call_log.api_calls, name="api-calls"),
 ]

@@ -20,6 +20,7 @@ from . import endpoints, scopes
 from .models import (
     DECIDE_PERMISSION,
     AllowedNetwork,
+    ApiCall,
     AppScope,
     Authorization,
     RateLimit,
@@ -261,3 +262,23 @@ class AllowedNetworkAdmin(ReadOnlyAdmin):
     list_display = ("network", "app", "note", "created_by", "created_at")
     search_fields = ("network", "app__name", "app__app_key")
     list_select_related = ("app", "created_by")
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(ReadOnlyAdmin):
+    """The API call log, for support: find a developer's call by the request id they quote."""
+
+    list_display = (
+        "at",
+        "request_id",
+        "app",
+        "endpoint",
+        "shop_id",
+        "status",
+        "code",
+        "latency_ms",
+        "ip",
+    )
+    search_fields = ("=request_id",)
+    list_select_related = ("app",)
+    show_full_result_count = False  # a week of calls: no COUNT(*) over the table per page

@@ -351,7 +351,9 @@ def authorized_shops(request, call: Call):
         cached=call.access,
     )
     ensure_scope(app, generation, endpoints.AUTHORIZED_SHOPS, found.granted_scopes)
-    return answer({"shops": found.shops_now(time.time())})
+    shops = found.shops_now(time.time())
+    request.open_api_note.note_shops(shops)
+    return answer({"shops": shops})
 
 
 @open_api("DELETE", endpoint=endpoints.DEAUTHORIZE_SHOP)

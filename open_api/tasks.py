@@ -169,3 +169,15 @@ def notify_expiring() -> int:
 def notify_expiring_authorizations() -> int:
     """Celery beat, daily: tell developers which authorizations end within 30 days."""
     return notify_expiring()
+
+
+@shared_task(name="open_api.sweep_api_calls")
+def sweep_api_calls() -> int:
+    """Celery beat, hourly: delete API call log rows older than API_CALL_LOG_DAYS, in
+    batches (also `manage.py sweep_api_calls`). Idempotent."""
+    from .models import ApiCall
+
+    deleted = ApiCall.objects.sweep()
+    if deleted:
+        logger.info("API call log: %s row(s) past retention deleted.", deleted)
+    return deleted

@@ -18,6 +18,20 @@ app = Celery("partner_center")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+@app.on_after_configure.connect
+def schedule_api_call_sweep(sender, **kwargs) -> None:
+    # Beside settings.CELERY_BEAT_SCHEDULE (RedBeat reads both): the API call log keeps
+    # API_CALL_LOG_DAYS days, swept hourly in batches (open_api.tasks.sweep_api_calls).
+    from celery.schedules import crontab
+
+    sender.add_periodic_task(
+        crontab(minute=17),
+        sender.signature("open_api.sweep_api_calls"),
+        name="open_api-sweep-api-calls",
+    )
+
+
 logger = logging.getLogger(__name__)
 
 # The message header that carries the request id to the worker.

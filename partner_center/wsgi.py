@@ -13,7 +13,11 @@ django.setup(set_prefix=False)
 # lean middleware chain (partner_center/handlers.py), behind the public link's fast path,
 # which answers an active /r/<token> before Django and hands everything else on
 # (referrals/fastpath.py).
+from open_api import calllog  # noqa: E402
 from partner_center.handlers import PortalHandler  # noqa: E402
 from referrals.fastpath import referral_fast_path  # noqa: E402
+
+# Served processes write the API call log from a thread of their own (open_api/calllog.py).
+calllog.serve()
 
 application = referral_fast_path(PortalHandler())

@@ -21,7 +21,7 @@ from apps_services.models import App
 from demo.seed import DEMO_STEPS
 from onboarding.models import Application, State
 from open_api import services as open_api_services
-from open_api.models import WebhookDelivery
+from open_api.models import ApiCall, WebhookDelivery
 from referrals import services as referral_services
 from referrals.models import ShopRegistrationService
 from sellers.models import SellerAccount
@@ -178,6 +178,8 @@ PAGES = [
         fill={"#id_network": "203.0.113.7/24"},
         submit="form[action$='/ip-allow-list/add/'] button",
     ),
+    Page("app-api-calls", "developer", "/apps/{app}/api-calls/"),
+    Page("app-api-calls-errors", "developer", "/apps/{app}/api-calls/?status=teapot"),
     Page("seller-verification", "developer", "/apps/seller-verification/"),
     Page("compliance", "developer", "/onboarding/compliance/"),
     Page("security-review", "developer", "/onboarding/compliance/security-review/"),
@@ -248,6 +250,11 @@ def demo_data(settings):
         is_test=True,
         state=WebhookDelivery.State.GIVEN_UP,
     )
+    ApiCall.objects.bulk_create(
+        ApiCall(app_id=app.pk, request_id=f"a11y-{status}", endpoint="getAuthorizedShops",
+                method="GET", path="/authorization/202309/shops", status=status, code=code)
+        for status, code in ((200, 0), (401, 106001), (429, 36000429))
+    )  # fmt: skip
     service = ShopRegistrationService.objects.get(partner__email=USERS["shop"])
     draft_service = referral_services.create_service(
         user=service.partner,

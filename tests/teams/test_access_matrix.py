@@ -60,10 +60,10 @@ PARTNER_NAMESPACES = frozenset(
         "compliance",
         "apps_services",
         "open_api",
+        "console",
         "referrals",
         "notifications",
         "teams",
-        "console",
     }
 )
 # Namespaces with no partner page: staff, the Seller Center stand-in, the public catalog.
@@ -164,6 +164,7 @@ MATRIX = {
     "console:ip-allow-list": Module.APPS,
     "console:ip-allow-list-add": Module.APPS,
     "console:ip-allow-list-remove": Module.APPS,
+    "console:api-calls": Module.APPS,
     "referrals:service-list": Module.SHOP_REGISTRATION,
     "referrals:service-create": Module.SHOP_REGISTRATION,
     "referrals:service-detail": Module.SHOP_REGISTRATION,
