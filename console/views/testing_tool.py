@@ -14,7 +14,10 @@ from accounts.permissions import Module, module_required
 from apps_services.models import App
 from apps_services.views import app_permissions
 from open_api.endpoints import BY_KEY, SCOPED, Endpoint
+from open_api.models import parse_network
 from open_api.openapi import document
+from open_api.policy import Policy
+from partner_center import throttle
 
 from .. import testing
 from ..forms import TestingToolForm
@@ -78,8 +81,14 @@ def api_testing(request, pk):
             params=form.parameters(),
             needs_token=needs_token,
         )
+    # The tool's calls carry this browser's address, and the app's IP allow-list applies to
+    # them as to any call: say so before a refusal (36009007) puzzles the developer.
+    address = throttle.client_address(request)
+    networks = [parse_network(n) for n in app.allowed_networks.values_list("network", flat=True)]
+    blocked = bool(networks) and not Policy(generation="", networks=tuple(networks)).allows(address)
     context = {
         "app": app,
+        "blocked_address": address if blocked else "",
         # The API call log's page for this call: its route is apps/<pk>/api-calls/.
         "call_log_url": call_log_url(app, result.request_id) if result else "",
         "form": form,

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from apps_services import credentials
-from open_api.models import AccessToken, Authorization
+from open_api.models import AccessToken, Authorization, RateLimit
 from sellers.models import SellerAccount
 from tests.conftest import make_member
 from tests.open_api.conftest import SAM_SHOP, authorize, secret_of
@@ -54,18 +54,19 @@ def test_a_call_reaches_the_api_and_shows_the_answer_without_the_secret(
     assert token.token_hash not in response.content.decode()
 
 
-def test_the_call_goes_through_the_rate_limit(client, alice_app, authorization, settings):
-    # given: a limit of one call per minute, already used
-    settings.OPEN_API_RATE_LIMIT = "1/m"
+def test_the_call_goes_through_the_rate_limit(client, alice_app, authorization):
+    # given: one call per second for this app on the endpoint
+    RateLimit.objects.create(endpoint=SHOPS, app=alice_app, per_second=1)
+    credentials.changed([alice_app.app_key])
     client.force_login(alice_app.owner)
     body = {"endpoint": SHOPS, "authorization": authorization.pk}
-    client.post(url(alice_app), body)
 
-    # when
-    response = client.post(url(alice_app), body)
+    # when: three calls in well under two seconds (two of them share a one-second window)
+    statuses = [client.post(url(alice_app), body).context["result"].status for _ in range(3)]
 
     # then
-    assert response.context["result"].status == 429
+    assert statuses[0] == 200
+    assert 429 in statuses
 
 
 def test_the_page_is_left_as_it_was_after_the_call(client, alice_app, authorization):
@@ -278,3 +279,36 @@ def test_the_call_reaches_the_call_log_like_an_external_one(
     assert [(note.endpoint.key, note.app_id, note.code) for note in recorded] == [
         (SHOPS, alice_app.pk, 0)
     ]
+
+
+def test_an_allow_list_without_the_browsers_address_is_said_and_applied(
+    client, alice_app, authorization
+):
+    # given: the app accepts calls from 203.0.113.0/24 only; the browser is 127.0.0.1
+    alice_app.allowed_networks.create(network="203.0.113.0/24")
+    credentials.changed([alice_app.app_key])
+    client.force_login(alice_app.owner)
+
+    # when
+    page = client.get(url(alice_app))
+    sent = client.post(url(alice_app), {"endpoint": SHOPS, "authorization": authorization.pk})
+
+    # then: warned first, then refused like any call from outside the list
+    assert "127.0.0.1, which is not on it" in page.content.decode()
+    result = sent.context["result"]
+    assert result.status == 403
+    assert '"code": 36009007' in result.body
+
+
+def test_no_warning_when_the_browsers_address_is_allowed(client, alice_app, authorization):
+    # given
+    alice_app.allowed_networks.create(network="127.0.0.0/8")
+    credentials.changed([alice_app.app_key])
+    client.force_login(alice_app.owner)
+
+    # when
+    sent = client.post(url(alice_app), {"endpoint": SHOPS, "authorization": authorization.pk})
+
+    # then
+    assert "allow-list-warning" not in sent.content.decode()
+    assert sent.context["result"].status == 200
