@@ -12,8 +12,9 @@ from django.db import DataError, OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps_services import credentials
 from open_api import calllog, endpoints
-from open_api.models import ApiCall
+from open_api.models import ApiCall, RateLimit
 from open_api.services import ErrorCode
 from open_api.tasks import sweep_api_calls
 
@@ -114,7 +115,8 @@ def test_a_throttled_call_is_recorded_as_429(granted, client, settings, time_mac
     # given
     time_machine.move_to(time.time(), tick=False)  # one rate-limit window
     app, secret, tokens = granted
-    settings.OPEN_API_RATE_LIMIT = "1/m"
+    RateLimit.objects.create(endpoint=endpoints.AUTHORIZED_SHOPS.key, app=app, per_second=1)
+    credentials.changed([app.app_key])
     first = shops(client, app, secret, tokens["access_token"])
     calllog.BUFFER.rows.clear()
 

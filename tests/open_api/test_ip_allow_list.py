@@ -200,10 +200,12 @@ def test_a_warm_call_with_an_allow_list_reads_nothing_from_the_database(
     assert "X-RateLimit-Remaining" in headers
 
 
-def test_the_openapi_document_explains_the_refusal(client):
+def test_the_openapi_document_explains_the_refusal(client, db):
     # when
     description = client.get("/open/openapi.json").json()["info"]["description"]
 
     # then
-    assert "| 36009007 | ip not allowed: " in description
+    assert "| 36009007 | the call came from an address outside the app's IP" in description
+        "| 36009007 | the call came from an address outside the app's IP allow-list" in description
+    )
     assert "IP allow-list" in description

@@ -292,7 +292,7 @@ def test_the_openapi_document_describes_the_429_and_the_headers(client, db):
 
     # then
     description = document["info"]["description"]
-    assert "| 36000429 | too many requests: " in description
+    assert "| 36000429 | past the rate limit of this app, shop and endpoint" in description
     assert "X-RateLimit-Reset" in description
     headers = document["components"]["headers"]
     assert {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"} <= set(headers)
