@@ -206,6 +206,4 @@ def test_the_openapi_document_explains_the_refusal(client, db):
 
     # then
     assert "| 36009007 | the call came from an address outside the app's IP" in description
-        "| 36009007 | the call came from an address outside the app's IP allow-list" in description
-    )
     assert "IP allow-list" in description
