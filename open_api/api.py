@@ -332,11 +332,15 @@ def signed_app(request, call: Call) -> tuple[Credentials, str]:
 
 
 def ensure_scope(
-    app: Credentials, generation: str, endpoint: Endpoint, seller_scopes: Iterable[str]
+    app: Credentials, call: Call, endpoint: Endpoint, seller_scopes: Iterable[str]
 ) -> None:
     """105005, naming the scope, unless the app holds a scope covering `endpoint` and the
-    seller granted it: once warm, no query and no cache round trip (open_api/scopes.py)."""
-    reach = scopes.reach(app_id=app.app_id, app_key=app.app_key, generation=generation)
+    seller granted it: once warm, no query and no cache round trip (open_api/scopes.py).
+
+    Filed under the generation of the policy this call runs under: with Redis away, that
+    policy (and so what the app holds) is reused for a few seconds, as its limits are,
+    rather than read again on every call."""
+    reach = scopes.reach(app_id=app.app_id, app_key=app.app_key, generation=call.policy.generation)
     scopes.ensure_scope(reach, endpoint=endpoint.key, seller_scopes=frozenset(seller_scopes))
 
 
@@ -350,7 +354,7 @@ def authorized_shops(request, call: Call):
         generation=generation,
         cached=call.access,
     )
-    ensure_scope(app, generation, endpoints.AUTHORIZED_SHOPS, found.granted_scopes)
+    ensure_scope(app, call, endpoints.AUTHORIZED_SHOPS, found.granted_scopes)
     shops = found.shops_now(time.time())
     request.open_api_note.note_shops(shops)
     return answer({"shops": shops})
@@ -360,11 +364,11 @@ def authorized_shops(request, call: Call):
 def deauthorize_shop(request, call: Call):
     """DELETE /authorization/202403/shops?shop_cipher=…: end a shop's authorization. No
     access token: the scope is the one that shop's authorization granted."""
-    app, generation = signed_app(request, call)
+    app, _generation = signed_app(request, call)
     _require(request.GET, "shop_cipher")
     shop_cipher = request.GET["shop_cipher"]
     authorization = services.shop_authorization(app=app, shop_cipher=shop_cipher)
-    ensure_scope(app, generation, endpoints.DEAUTHORIZE_SHOP, authorization.granted_scopes)
+    ensure_scope(app, call, endpoints.DEAUTHORIZE_SHOP, authorization.granted_scopes)
     services.deauthorize_shop(app=app, shop_cipher=shop_cipher, authorization=authorization)
     return answer({})
 
