@@ -40,6 +40,8 @@ WRITES_ALLOWED_WHEN_BLACKLISTED = {
     "notifications:notifications-read-all",
     # SPEC §8.6: the one write a blacklisted account makes is its appeal.
     "compliance:appeal",
+    # A POST that computes and writes nothing: the signature debugger checks a pasted request.
+    "console:signature-debugger",
     # Seller Center stand-in pages that other apps own: they act for the seller.
     "open_api:authorize",
     "open_api:app-logo",
